@@ -1,0 +1,166 @@
+/*
+ * httpmon.h -- what the httpmon programs share: the record format,
+ * buffered line input and record output, time conversion, number
+ * parsing and the rate-limited warning for bad input.
+ *
+ * Record format, version 1 (full text: man/httpmon-records.5)
+ *
+ *   One record per line; fields separated by one TAB; the first field
+ *   names the record type.  A line starting with '#' is a comment and
+ *   every program ignores it; a stream may begin with "#httpmon-records 1".
+ *   No field holds TAB, CR, LF, backslash or another control byte raw:
+ *   the writer escapes them as \t \r \n \\ and \xHH, so that what an
+ *   attacker puts in a URL can never split or forge a record.  Times are
+ *   integer epoch seconds, UTC.
+ *
+ *   hit      TIME HOST USER METHOD PATH SECTION STATUS BYTES REFERER AGENT
+ *   tick     TIME
+ *   alert    TIME HITS AVG THRESHOLD MESSAGE
+ *   recover  TIME HITS AVG THRESHOLD MESSAGE
+ *   bad      LINE REASON
+ *   stats    END INTERVAL HITS RATE BYTES TOTAL_HITS TOTAL_BYTES
+ *            S2XX S3XX S4XX S5XX SOTHER HOSTS LATE BAD
+ *   section  END RANK SECTION HITS BYTES S4XX S5XX
+ *   method   END METHOD HITS
+ */
+#ifndef HTTPMON_H
+#define HTTPMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define HTTPMON_VERSION		"0.1.0"
+#define RECORDS_HEADER		"#httpmon-records 1"
+
+/* Exit statuses, the same for every program and the driver. */
+#define EXIT_OK		0	/* success */
+#define EXIT_FAIL	1	/* runtime failure (a stage died, I/O error) */
+#define EXIT_USAGE	64	/* bad option or argument (EX_USAGE) */
+#define EXIT_NOINPUT	66	/* input file missing or unreadable (EX_NOINPUT) */
+#define EXIT_IOERR	74	/* output could not be written (EX_IOERR) */
+
+/* Field indexes of a hit record. */
+enum hit_field {
+	HIT_TYPE, HIT_TIME, HIT_HOST, HIT_USER, HIT_METHOD, HIT_PATH,
+	HIT_SECTION, HIT_STATUS, HIT_BYTES, HIT_REFERER, HIT_AGENT,
+	HIT_NFIELDS
+};
+
+/* Field indexes of an alert or recover record. */
+enum alert_field {
+	ALERT_TYPE, ALERT_TIME, ALERT_HITS, ALERT_AVG, ALERT_THRESHOLD,
+	ALERT_MESSAGE, ALERT_NFIELDS
+};
+
+enum rec_type {
+	REC_UNKNOWN, REC_COMMENT, REC_HIT, REC_TICK, REC_ALERT, REC_RECOVER,
+	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD
+};
+
+/* Field indexes of a stats record. */
+enum stats_field {
+	STATS_TYPE, STATS_END, STATS_INTERVAL, STATS_HITS, STATS_RATE,
+	STATS_BYTES, STATS_TOTAL_HITS, STATS_TOTAL_BYTES, STATS_2XX,
+	STATS_3XX, STATS_4XX, STATS_5XX, STATS_OTHER, STATS_HOSTS,
+	STATS_LATE, STATS_BAD, STATS_NFIELDS
+};
+
+/* Field indexes of a section record (one of the top N of an interval). */
+enum section_field {
+	SECTION_TYPE, SECTION_END, SECTION_RANK, SECTION_NAME, SECTION_HITS,
+	SECTION_BYTES, SECTION_4XX, SECTION_5XX, SECTION_NFIELDS
+};
+
+/* Field indexes of a method record. */
+enum method_field {
+	METHOD_TYPE, METHOD_END, METHOD_NAME, METHOD_HITS, METHOD_NFIELDS
+};
+
+/* Field indexes of a bad record (a log line logparse could not read). */
+enum bad_field { BAD_TYPE, BAD_LINE, BAD_REASON, BAD_NFIELDS };
+
+#define REC_MAXFIELDS	32
+
+/* A record split in place: fields point into the caller's line. */
+struct record {
+	enum rec_type	 type;
+	int		 nfields;
+	char		*field[REC_MAXFIELDS];
+	size_t		 len[REC_MAXFIELDS];
+};
+
+/* record.c: the one reader and the one writer of the record format */
+int	 rec_split(char *, size_t, struct record *);
+enum rec_type rec_type_of(const char *, size_t);
+size_t	 rec_unescape(char *, size_t);
+int	 rec_time(const struct record *, int64_t *);
+
+/* out.c: buffered output on a file descriptor */
+struct out {
+	int	 fd;
+	char	*buf;
+	size_t	 len;
+	size_t	 cap;
+	int	 error;		/* errno of the first failed write, or 0 */
+};
+void	 out_init(struct out *, int, size_t);
+void	 out_free(struct out *);
+int	 out_flush(struct out *);
+void	 out_write(struct out *, const char *, size_t);
+void	 out_str(struct out *, const char *);
+void	 out_char(struct out *, char);
+void	 out_int(struct out *, int64_t);
+void	 out_escaped(struct out *, const char *, size_t);
+void	 out_field(struct out *, const char *, size_t);
+void	 out_end(struct out *);
+void	 out_finish(struct out *);
+
+/* lineio.c: read lines of bounded length from a file descriptor */
+#define LINE_MAX_DEFAULT	(1024 * 1024)
+struct linereader {
+	int	 fd;
+	char	*buf;
+	size_t	 cap;		/* buffer size: the longest line + 1 */
+	size_t	 start;		/* first unconsumed byte */
+	size_t	 end;		/* one past the last byte read */
+	size_t	 lineno;	/* number of the line last returned */
+	int	 eof;
+	int	 skipping;	/* discarding the rest of an over-long line */
+	struct out *flush;	/* flushed before a read that could block */
+};
+enum lr_status { LR_LINE, LR_TOOLONG, LR_EOF, LR_ERROR };
+void	 lr_init(struct linereader *, int, size_t, struct out *);
+void	 lr_free(struct linereader *);
+enum lr_status lr_next(struct linereader *, char **, size_t *);
+
+/* timeconv.c: calendar arithmetic without the C library's time zone state */
+int64_t	 days_from_civil(int64_t, unsigned, unsigned);
+void	 civil_from_days(int64_t, int64_t *, unsigned *, unsigned *);
+size_t	 fmt_rfc3339(char *, size_t, int64_t);
+int	 month_from_abbrev(const char *);
+
+/* number.c: strict, allocation-free number parsing */
+int	 parse_int64(const char *, size_t, int64_t, int64_t, int64_t *);
+int	 parse_decimal_micro(const char *, int64_t *);
+long long opt_number(const char *, const char *, long long, long long);
+
+/* badinput.c: count bad input, warn about the first few, summarise */
+struct badinput {
+	const char	*what;		/* "line", "record" */
+	const char	*file;		/* name of the input */
+	uint64_t	 count;
+	uint64_t	 warned;
+	uint64_t	 limit;		/* warnings printed before going quiet */
+};
+void	 bad_init(struct badinput *, const char *, const char *);
+void	 bad_report(struct badinput *, size_t, const char *, const char *,
+	    size_t);
+void	 bad_summary(const struct badinput *);
+
+/* signals.c */
+void	 install_signal_exit(void);
+extern volatile int stop_requested;
+
+#endif /* HTTPMON_H */

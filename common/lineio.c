@@ -1,0 +1,124 @@
+/*
+ * lineio.c -- read newline-terminated lines of bounded length.
+ *
+ * One buffer of the longest allowed line; lines are returned in place
+ * (no copy, no allocation per line).  A line longer than the buffer is
+ * reported once as LR_TOOLONG and the rest of it skipped, so an abusive
+ * line costs a bounded amount of memory.  A last line without a newline
+ * at end of input is still returned.  Before a read that may block, the
+ * attached output is flushed (the s6 rule: flush whenever you risk
+ * blocking on input).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <err.h>
+
+#include "httpmon.h"
+
+#define READ_CHUNK	(256 * 1024)
+
+void
+lr_init(struct linereader *lr, int fd, size_t maxline, struct out *flush)
+{
+	memset(lr, 0, sizeof(*lr));
+	lr->fd = fd;
+	lr->cap = maxline + READ_CHUNK;
+	lr->flush = flush;
+	if ((lr->buf = malloc(lr->cap + 1)) == NULL)
+		err(EXIT_FAIL, "malloc");
+}
+
+void
+lr_free(struct linereader *lr)
+{
+	free(lr->buf);
+	lr->buf = NULL;
+}
+
+/* input_would_block -- true if a read on fd would wait for data */
+static int
+input_would_block(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 0;
+}
+
+/* fill -- read more input after the unconsumed bytes; 0 at EOF, -1 error */
+static ssize_t
+fill(struct linereader *lr)
+{
+	ssize_t n;
+
+	if (lr->start > 0) {
+		memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
+		lr->end -= lr->start;
+		lr->start = 0;
+	}
+	if (lr->flush != NULL && lr->flush->len > 0 &&
+	    input_would_block(lr->fd))
+		out_flush(lr->flush);
+	do
+		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+	while (n < 0 && errno == EINTR && !stop_requested);
+	if (n > 0)
+		lr->end += (size_t)n;
+	return n;
+}
+
+enum lr_status
+lr_next(struct linereader *lr, char **line, size_t *len)
+{
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		nl = memchr(lr->buf + lr->start, '\n', lr->end - lr->start);
+		if (nl != NULL) {
+			*line = lr->buf + lr->start;
+			*len = (size_t)(nl - *line);
+			*nl = '\0';
+			lr->start += *len + 1;
+			if (lr->skipping) {
+				/* The end of an over-long line, already counted. */
+				lr->skipping = 0;
+				continue;
+			}
+			lr->lineno++;
+			return LR_LINE;
+		}
+		if (lr->end - lr->start >= lr->cap - READ_CHUNK) {
+			/* Over-long: drop what we hold, skip to its newline. */
+			lr->start = lr->end = 0;
+			if (!lr->skipping) {
+				lr->skipping = 1;
+				lr->lineno++;
+				*line = NULL;
+				*len = 0;
+				return LR_TOOLONG;
+			}
+		}
+		if (lr->eof)
+			return LR_EOF;
+		n = fill(lr);
+		if (n < 0)
+			return errno == EINTR ? LR_EOF : LR_ERROR;
+		if (n == 0) {
+			lr->eof = 1;
+			if (lr->end > lr->start && !lr->skipping) {
+				/* A last line without its newline. */
+				*line = lr->buf + lr->start;
+				*len = lr->end - lr->start;
+				(*line)[*len] = '\0';
+				lr->start = lr->end;
+				lr->lineno++;
+				return LR_LINE;
+			}
+			return LR_EOF;
+		}
+	}
+}

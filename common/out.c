@@ -1,0 +1,186 @@
+/*
+ * out.c -- buffered output on a file descriptor, and the one writer of
+ * the record format (out_field escapes, out_end ends a record).
+ *
+ * stdio is avoided on the hot path: one memcpy per field and one write(2)
+ * per buffer.  Callers flush before they may block on input, so a record
+ * never waits in the buffer while the program sleeps.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <err.h>
+
+#include "httpmon.h"
+
+void
+out_init(struct out *o, int fd, size_t cap)
+{
+	o->fd = fd;
+	o->cap = cap;
+	o->len = 0;
+	o->error = 0;
+	if ((o->buf = malloc(cap)) == NULL)
+		err(EXIT_FAIL, "malloc");
+}
+
+void
+out_free(struct out *o)
+{
+	free(o->buf);
+	o->buf = NULL;
+}
+
+/* out_fail -- output errors are fatal: a reader gone (EPIPE) quietly */
+static void
+out_fail(struct out *o)
+{
+	if (o->error == EPIPE)
+		_exit(EXIT_OK);
+	errno = o->error;
+	err(EXIT_IOERR, "write error");
+}
+
+/* out_flush -- write the buffer out; exits on failure (see out_fail) */
+int
+out_flush(struct out *o)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < o->len && o->error == 0) {
+		n = write(o->fd, o->buf + done, o->len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			o->error = errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	o->len = 0;
+	if (o->error)
+		out_fail(o);
+	return 0;
+}
+
+void
+out_write(struct out *o, const char *s, size_t n)
+{
+	if (o->len + n > o->cap) {
+		out_flush(o);
+		if (n > o->cap) {
+			/* Larger than the buffer: write it straight through. */
+			while (n > 0 && o->error == 0) {
+				ssize_t w = write(o->fd, s, n);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0) {
+					o->error = errno;
+					out_fail(o);
+				}
+				s += w;
+				n -= (size_t)w;
+			}
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+void
+out_str(struct out *o, const char *s)
+{
+	out_write(o, s, strlen(s));
+}
+
+void
+out_char(struct out *o, char c)
+{
+	if (o->len == o->cap)
+		out_flush(o);
+	o->buf[o->len++] = c;
+}
+
+void
+out_int(struct out *o, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	out_write(o, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* needs_escape -- bytes a record field may not hold raw */
+static int
+needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '\\';
+}
+
+/*
+ * out_escaped -- write s with TAB, CR, LF, backslash and every other
+ * control byte escaped; bytes >= 0x80 (UTF-8) pass unchanged.  Runs of
+ * plain bytes are copied at once, which is the common case.
+ */
+void
+out_escaped(struct out *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+	unsigned char c;
+	char esc[4];
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (!needs_escape(c))
+			continue;
+		out_write(o, s + run, i - run);
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '\t': esc[1] = 't'; out_write(o, esc, 2); break;
+		case '\n': esc[1] = 'n'; out_write(o, esc, 2); break;
+		case '\r': esc[1] = 'r'; out_write(o, esc, 2); break;
+		case '\\': esc[1] = '\\'; out_write(o, esc, 2); break;
+		default:
+			esc[1] = 'x';
+			esc[2] = hex[c >> 4];
+			esc[3] = hex[c & 0xf];
+			out_write(o, esc, 4);
+			break;
+		}
+	}
+	out_write(o, s + run, n - run);
+}
+
+/* out_field -- a TAB, then the field escaped (the type field is out_str) */
+void
+out_field(struct out *o, const char *s, size_t n)
+{
+	out_char(o, '\t');
+	out_escaped(o, s, n);
+}
+
+void
+out_end(struct out *o)
+{
+	out_char(o, '\n');
+}
+
+/* out_finish -- flush at exit; an output error is fatal (EXIT_IOERR) */
+void
+out_finish(struct out *o)
+{
+	out_flush(o);
+	out_free(o);
+}

@@ -1,0 +1,130 @@
+/* record.c -- the one reader of the record format (the writer is out.c) */
+#include <string.h>
+
+#include "httpmon.h"
+
+static const struct {
+	const char	*name;
+	size_t		 len;
+	enum rec_type	 type;
+} rec_types[] = {
+	{ "hit", 3, REC_HIT },
+	{ "tick", 4, REC_TICK },
+	{ "alert", 5, REC_ALERT },
+	{ "recover", 7, REC_RECOVER },
+	{ "bad", 3, REC_BAD },
+	{ "stats", 5, REC_STATS },
+	{ "section", 7, REC_SECTION },
+	{ "method", 6, REC_METHOD },
+};
+
+/* rec_type_of -- the type named by a record's first field */
+enum rec_type
+rec_type_of(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len > 0 && name[0] == '#')
+		return REC_COMMENT;
+	for (i = 0; i < sizeof(rec_types) / sizeof(rec_types[0]); i++)
+		if (rec_types[i].len == len &&
+		    memcmp(rec_types[i].name, name, len) == 0)
+			return rec_types[i].type;
+	return REC_UNKNOWN;
+}
+
+/*
+ * rec_split -- split a line (without its newline) into fields, in place.
+ * Fields stay escaped: a program unescapes only the fields it shows, so
+ * that a filter that reads only TIME pays nothing for the rest.  Returns
+ * the number of fields, or -1 if there are more than REC_MAXFIELDS.
+ */
+int
+rec_split(char *line, size_t len, struct record *r)
+{
+	char *p = line, *end = line + len, *tab;
+	int n = 0;
+
+	if (len > 0 && line[0] == '#') {
+		r->type = REC_COMMENT;
+		r->nfields = 0;
+		return 0;
+	}
+	for (;;) {
+		if (n == REC_MAXFIELDS)
+			return -1;
+		tab = memchr(p, '\t', (size_t)(end - p));
+		r->field[n] = p;
+		r->len[n] = (size_t)((tab ? tab : end) - p);
+		p[r->len[n]] = '\0';
+		n++;
+		if (tab == NULL)
+			break;
+		p = tab + 1;
+	}
+	r->nfields = n;
+	r->type = rec_type_of(r->field[0], r->len[0]);
+	return n;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * rec_unescape -- undo the writer's escapes in place; returns the new
+ * length and NUL-terminates.  An unknown or truncated escape is kept as
+ * it stands, so a hand-written record is never rejected for a stray '\'.
+ */
+size_t
+rec_unescape(char *s, size_t len)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\\' || i + 1 == len) {
+			s[o++] = s[i];
+			continue;
+		}
+		switch (s[i + 1]) {
+		case 't': s[o++] = '\t'; i++; break;
+		case 'n': s[o++] = '\n'; i++; break;
+		case 'r': s[o++] = '\r'; i++; break;
+		case '\\': s[o++] = '\\'; i++; break;
+		case 'x':
+			if (i + 3 < len &&
+			    (hi = hexval((unsigned char)s[i + 2])) >= 0 &&
+			    (lo = hexval((unsigned char)s[i + 3])) >= 0) {
+				s[o++] = (char)(hi << 4 | lo);
+				i += 3;
+				break;
+			}
+			s[o++] = s[i];
+			break;
+		default:
+			s[o++] = s[i];
+			break;
+		}
+	}
+	s[o] = '\0';
+	return o;
+}
+
+/* rec_time -- the TIME field (field 1) of a record, strictly parsed */
+int
+rec_time(const struct record *r, int64_t *t)
+{
+	if (r->nfields < 2)
+		return -1;
+	return parse_int64(r->field[1], r->len[1], 0, INT64_C(253402300799),
+	    t);
+}
