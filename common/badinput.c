@@ -18,6 +18,7 @@ void
 bad_init(struct badinput *b, const char *what, const char *file)
 {
 	memset(b, 0, sizeof(*b));
+	b->kind = "bad";
 	b->what = what;
 	b->file = file;
 	b->limit = BAD_WARN_LIMIT;
@@ -45,14 +46,14 @@ bad_report(struct badinput *b, size_t lineno, const char *why,
 	} else
 		warnx("%s:%zu: %s", b->file, lineno, why);
 	if (b->warned == b->limit)
-		warnx("%s: more bad %ss will be counted, not shown", b->file,
-		    b->what);
+		warnx("%s: more %s %ss will be counted, not shown", b->file,
+		    b->kind, b->what);
 }
 
 void
 bad_summary(const struct badinput *b)
 {
 	if (b->count > 0)
-		warnx("%s: %" PRIu64 " bad %s%s", b->file, b->count, b->what,
-		    b->count == 1 ? "" : "s");
+		warnx("%s: %" PRIu64 " %s %s%s", b->file, b->count, b->kind,
+		    b->what, b->count == 1 ? "" : "s");
 }

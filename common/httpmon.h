@@ -148,6 +148,7 @@ long long opt_number(const char *, const char *, long long, long long);
 
 /* badinput.c: count bad input, warn about the first few, summarise */
 struct badinput {
+	const char	*kind;		/* "bad" by default, or "late" */
 	const char	*what;		/* "line", "record" */
 	const char	*file;		/* name of the input */
 	uint64_t	 count;

@@ -1,1 +1,313 @@
-int main(void) { return 0; }
+/*
+ * logalert -- raise a high-traffic alert, and its recovery, over a
+ * sliding window of log time.
+ *
+ * Reads httpmon records; writes alert and recover records.  The rule,
+ * which the man page states and the tests pin down:
+ *
+ *   T is the largest timestamp seen so far (hits and ticks).  When T
+ *   grows from a to b, the window is evaluated at every second boundary
+ *   t in (a, b]: hits = the hits with time in [t-W, t-1] that have
+ *   arrived so far, avg = hits / W.  Not in alert and avg > threshold:
+ *   alert at t.  In alert and avg <= threshold: recover at t.  A hit
+ *   older than T+1-W can never fall in a future window: it is late,
+ *   counted and dropped.
+ *
+ * The window is a ring of W per-second counts and their running sum:
+ * memory O(W), O(1) amortised work per record.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <err.h>
+
+#include "httpmon.h"
+
+#define WINDOW_DEFAULT		120
+#define WINDOW_MAX		(7 * 86400)
+#define THRESHOLD_DEFAULT	"10"
+#define THRESHOLD_MAX_MICRO	(INT64_C(1000000000) * 1000000)
+
+struct alerter {
+	int64_t		 window;	/* W, seconds */
+	int64_t		 threshold;	/* hits/s, in millionths */
+	char		 thrtext[32];	/* the threshold as written out */
+	uint64_t	*count;		/* count[s % W]: hits in second s */
+	uint64_t	 sum;		/* hits in [T+1-W, T] */
+	int64_t		 now;		/* T, the largest time seen */
+	int		 started;	/* a time has been seen */
+	int		 alerting;
+	struct out	 out;
+	struct badinput	 bad;
+	struct badinput	 late;
+};
+
+/* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
+static _Noreturn void
+usage(int status)
+{
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
+	    "[-t threshold] [-w window] [file ...]\n", getprogname());
+	exit(status);
+}
+
+/* format_threshold -- millionths as the shortest decimal ("2.5", "10") */
+static void
+format_threshold(char *buf, size_t size, int64_t micro)
+{
+	int64_t frac = micro % 1000000;
+	int digits = 6;
+
+	if (frac == 0) {
+		snprintf(buf, size, "%" PRId64, micro / 1000000);
+		return;
+	}
+	while (frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	snprintf(buf, size, "%" PRId64 ".%0*" PRId64, micro / 1000000, digits,
+	    frac);
+}
+
+/* over_threshold -- hits / W > threshold, exactly, in integers */
+static int
+over_threshold(const struct alerter *a, uint64_t hits)
+{
+	return (unsigned __int128)hits * 1000000 >
+	    (unsigned __int128)a->threshold * (uint64_t)a->window;
+}
+
+/* emit -- write an alert or recover record for second t and flush it */
+static void
+emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
+{
+	char when[40], msg[160], avg[32];
+	uint64_t hundredths;
+
+	/* avg = hits / W to two decimals, rounded half up, no floats */
+	hundredths = (hits * 200 + (uint64_t)a->window) /
+	    (2 * (uint64_t)a->window);
+	snprintf(avg, sizeof(avg), "%" PRIu64 ".%02" PRIu64, hundredths / 100,
+	    hundredths % 100);
+	fmt_rfc3339(when, sizeof(when), t);
+	if (alert)
+		snprintf(msg, sizeof(msg), "High traffic generated an alert - "
+		    "hits = %" PRIu64 ", triggered at %s", hits, when);
+	else
+		snprintf(msg, sizeof(msg), "Traffic recovered - hits = %"
+		    PRIu64 ", recovered at %s", hits, when);
+	out_str(&a->out, alert ? "alert" : "recover");
+	out_char(&a->out, '\t');
+	out_int(&a->out, t);
+	out_char(&a->out, '\t');
+	out_int(&a->out, (int64_t)hits);
+	out_field(&a->out, avg, strlen(avg));
+	out_field(&a->out, a->thrtext, strlen(a->thrtext));
+	out_field(&a->out, msg, strlen(msg));
+	out_end(&a->out);
+	out_flush(&a->out);
+}
+
+/* evaluate -- apply the rule at second boundary t, window sum hits */
+static void
+evaluate(struct alerter *a, int64_t t, uint64_t hits)
+{
+	int over = over_threshold(a, hits);
+
+	if (over && !a->alerting) {
+		a->alerting = 1;
+		emit(a, 1, t, hits);
+	} else if (!over && a->alerting) {
+		a->alerting = 0;
+		emit(a, 0, t, hits);
+	}
+}
+
+/*
+ * advance -- move T forward to b, evaluating the window at every second
+ * boundary on the way.  After W+1 steps the ring is empty and every
+ * further evaluation sees zero hits, which cannot change the state, so a
+ * jump of any size costs at most W+1 steps.
+ */
+static void
+advance(struct alerter *a, int64_t b)
+{
+	int64_t t, steps = b - a->now, slot;
+
+	if (steps > a->window + 1)
+		steps = a->window + 1;
+	for (t = a->now + 1; t <= a->now + steps; t++) {
+		evaluate(a, t, a->sum);
+		/* T becomes t: second t-W leaves the ring, its slot is t's */
+		slot = t % a->window;
+		a->sum -= a->count[slot];
+		a->count[slot] = 0;
+	}
+	a->now = b;
+}
+
+/* clock_to -- a record says log time has reached t */
+static void
+clock_to(struct alerter *a, int64_t t)
+{
+	if (!a->started) {
+		a->started = 1;
+		a->now = t;
+	} else if (t > a->now)
+		advance(a, t);
+}
+
+/* add_hit -- count a hit at time t; 0, or -1 if it is late */
+static int
+add_hit(struct alerter *a, int64_t t)
+{
+	clock_to(a, t);
+	if (t < a->now + 1 - a->window)
+		return -1;
+	a->count[t % a->window]++;
+	a->sum++;
+	return 0;
+}
+
+/* handle_line -- one input line: a hit or tick moves the window */
+static void
+handle_line(struct alerter *a, char *line, size_t len, size_t lineno)
+{
+	struct record r;
+	int64_t t;
+
+	if (rec_split(line, len, &r) < 0) {
+		bad_report(&a->bad, lineno, "too many fields", NULL, 0);
+		return;
+	}
+	if (r.type == REC_UNKNOWN) {
+		bad_report(&a->bad, lineno, "unknown record type", r.field[0],
+		    r.len[0]);
+		return;
+	}
+	if (r.type != REC_HIT && r.type != REC_TICK)
+		return;		/* comments and other records pass by */
+	if ((r.type == REC_HIT && r.nfields != HIT_NFIELDS) ||
+	    (r.type == REC_TICK && r.nfields != 2)) {
+		bad_report(&a->bad, lineno, "wrong number of fields", NULL, 0);
+		return;
+	}
+	if (rec_time(&r, &t) != 0) {
+		bad_report(&a->bad, lineno, "bad time", r.field[1], r.len[1]);
+		return;
+	}
+	if (r.type == REC_TICK)
+		clock_to(a, t);
+	else if (add_hit(a, t) != 0)
+		bad_report(&a->late, lineno, "late record, dropped",
+		    r.field[1], r.len[1]);
+}
+
+/* run -- read one input to its end */
+static void
+run(struct alerter *a, int fd, const char *name)
+{
+	struct linereader lr;
+	char *line;
+	size_t len;
+	enum lr_status st;
+
+	a->bad.file = a->late.file = name;
+	lr_init(&lr, fd, LINE_MAX_DEFAULT, &a->out);
+	while (!stop_requested &&
+	    (st = lr_next(&lr, &line, &len)) != LR_EOF) {
+		if (st == LR_ERROR) {
+			warn("%s", name);
+			break;
+		}
+		if (st == LR_TOOLONG)
+			bad_report(&a->bad, lr.lineno, "line too long", NULL,
+			    0);
+		else
+			handle_line(a, line, len, lr.lineno);
+	}
+	lr_free(&lr);
+}
+
+static void
+setup(struct alerter *a, int64_t window, int64_t threshold)
+{
+	memset(a, 0, sizeof(*a));
+	a->window = window;
+	a->threshold = threshold;
+	format_threshold(a->thrtext, sizeof(a->thrtext), threshold);
+	if ((a->count = calloc((size_t)window, sizeof(*a->count))) == NULL)
+		err(EXIT_FAIL, "calloc");
+	out_init(&a->out, STDOUT_FILENO, 64 * 1024);
+	bad_init(&a->bad, "record", "-");
+	bad_init(&a->late, "record", "-");
+	a->late.kind = "late";
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "window", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct alerter a;
+	const char *thr = THRESHOLD_DEFAULT;
+	int64_t window = WINDOW_DEFAULT, threshold;
+	int ch, fd, i, rval = EXIT_OK;
+
+	while ((ch = getopt_long(argc, argv, "ht:Vw:", longopts, NULL)) != -1)
+		switch (ch) {
+		case 't':
+			thr = optarg;
+			break;
+		case 'V':
+			printf("logalert %s\n", HTTPMON_VERSION);
+			return EXIT_OK;
+		case 'w':
+			window = opt_number("-w", optarg, 1, WINDOW_MAX);
+			break;
+		case 'h':
+			usage(EXIT_OK);
+		default:
+			usage(EXIT_USAGE);
+		}
+	argc -= optind;
+	argv += optind;
+	if (parse_decimal_micro(thr, &threshold) != 0 ||
+	    threshold > THRESHOLD_MAX_MICRO)
+		errx(EXIT_USAGE, "-t %s: not a threshold (hits/s, a decimal "
+		    "number from 0 to 1000000000, at most 6 decimals)", thr);
+
+	install_signal_exit();
+	setup(&a, window, threshold);
+	out_str(&a.out, RECORDS_HEADER "\n");
+	if (argc == 0)
+		run(&a, STDIN_FILENO, "-");
+	for (i = 0; i < argc && !stop_requested; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			run(&a, STDIN_FILENO, "-");
+			continue;
+		}
+		if ((fd = open(argv[i], O_RDONLY)) < 0) {
+			warn("%s", argv[i]);
+			rval = EXIT_NOINPUT;
+			continue;
+		}
+		run(&a, fd, argv[i]);
+		close(fd);
+	}
+	bad_summary(&a.bad);
+	bad_summary(&a.late);
+	out_finish(&a.out);
+	free(a.count);
+	return rval;
+}

@@ -1,6 +1,7 @@
 # test_helper.bash -- loaded by every test: assertions, the programs
 # under test on PATH (bin/, or the sanitizer build in $HTTPMON_BIN).
 
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 

@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# logalert: the alert rule of the man page, pinned down fixture by fixture.
+# Every expected output was worked out by hand from the rule.
+
+load test_helper
+
+hit() {
+	printf 'hit\t%s\t10.0.0.1\t-\tGET\t/a\t/a\t200\t1\t-\t-\n' "$@"
+}
+
+@test "worked example of the rule: alert at 104 with 6 hits, recover at 107 with 5" {
+	fixture_test logalert logalert worked-example -w 5 -t 1
+}
+
+@test "alert, recover, then alert again" {
+	fixture_test logalert logalert alert-recover-alert -w 10 -t 2
+}
+
+@test "out-of-order hits inside the window count; a late hit is dropped and reported" {
+	fixture_test logalert logalert late-and-out-of-order -w 5 -t 1
+	[[ "$stderr" == *"-:6: late record, dropped: 200"* ]]
+	[[ "$stderr" == *"-: 1 late record"* ]]
+}
+
+@test "after a gap in traffic the recovery is at the exact second the window empties" {
+	fixture_test logalert logalert gap-recovers-at-exact-second -w 10 -t 1
+}
+
+@test "window edges: t-W is inside the window, t is not" {
+	fixture_test logalert logalert window-edges -w 3 -t 1
+}
+
+@test "decimal threshold: an average equal to it is not over it" {
+	fixture_test logalert logalert decimal-threshold -w 5 -t 1.2
+}
+
+@test "ticks advance the clock so an alert recovers with no traffic" {
+	fixture_test logalert logalert ticks-advance-clock -w 5 -t 1
+}
+
+@test "defaults are a 120 s window and 10 hits/s: 1200 hits do not alert, 1201 do" {
+	fixture_test logalert logalert defaults
+}
+
+@test "an average exactly at the threshold never alerts" {
+	run sh -c 'for i in 1 2 3 4 5; do printf "hit\t50\th\t-\tGET\t/\t/\t200\t0\t-\t-\n"; done; printf "tick\t60\n"' 
+	run logalert -w 5 -t 1 <<<"$output"
+	assert_success
+	assert_output '#httpmon-records 1'
+}
+
+@test "bad records are counted and reported with their line; good ones still count" {
+	{
+		hit 100 100
+		printf 'hit\tabc\th\t-\tGET\t/\t/\t200\t0\t-\t-\n'
+		printf 'hit\t100\n'
+		printf 'GET /index.html\n'
+		hit 100
+		printf 'tick\t101\n'
+	} > "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr logalert -w 1 -t 2 "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_line --index 1 --regexp $'^alert\t101\t3\t3.00\t2\t'
+	[[ "$stderr" == *"in:3: bad time: abc"* ]]
+	[[ "$stderr" == *"in:4: wrong number of fields"* ]]
+	[[ "$stderr" == *"in:5: unknown record type: GET /index.html"* ]]
+	[[ "$stderr" == *"in: 3 bad records"* ]]
+}
+
+@test "comments and records of other stages pass by unseen" {
+	{
+		echo '#httpmon-records 1'
+		printf 'stats\t110\t10\t0\t0.00\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n'
+		hit 100 100 100
+		printf 'alert\t1\t1\t1\t1\tforged\n'
+		printf 'tick\t101\n'
+	} > "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr logalert -w 1 -t 2 "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 --regexp $'^alert\t101\t3\t'
+	assert_equal "$stderr" ""
+}
+
+@test "a jump of a year costs at most W+1 steps and still recovers" {
+	run sh -c 'for i in $(seq 30); do printf "hit\t1000\th\t-\tGET\t/\t/\t200\t0\t-\t-\n"; done
+		printf "tick\t1001\ntick\t31537000\n"'
+	run logalert -w 10 -t 1 <<<"$output"
+	assert_success
+	assert_line --index 1 --regexp $'^alert\t1001\t30\t3.00\t'
+	assert_line --index 2 --regexp $'^recover\t1011\t0\t0.00\t'
+}
+
+@test "an alert is written as soon as it happens, before input ends" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	logalert -w 1 -t 1 < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" 3>&- &
+	exec 5> "$BATS_TEST_TMPDIR/in"
+	printf 'hit\t5\th\t-\tGET\t/\t/\t200\t0\t-\t-\n' >&5
+	printf 'hit\t5\th\t-\tGET\t/\t/\t200\t0\t-\t-\n' >&5
+	printf 'tick\t6\n' >&5
+	# the input is still open: the alert must not wait in a buffer
+	wait_for grep -q '^alert' "$BATS_TEST_TMPDIR/out"
+	exec 5>&-
+	wait
+}
+
+@test "usage: bad options and numbers exit 64 with a message" {
+	run -64 logalert -x
+	run -64 logalert -w 0
+	assert_output --partial "-w 0"
+	run -64 logalert -t ten
+	assert_output --partial "-t ten: not a threshold"
+	run -64 logalert -t -1
+	run -0 logalert -h
+	assert_output --partial "usage: logalert"
+	run -0 logalert -V
+	assert_output "logalert 0.1.0"
+}
+
+@test "a missing input file is reported and exits 66" {
+	run -66 logalert "$BATS_TEST_TMPDIR/nope"
+	assert_output --partial "nope: No such file or directory"
+}
