@@ -1,1 +1,179 @@
-#!/bin/sh
+#!/usr/bin/env bash
+# httpmon.sh -- watch an HTTP access log: live stats and a high-traffic alert.
+#
+#   logtail FILE | logparse | tee FIFO | logalert  \
+#                                   FIFO -> logstats  }-> logshow -> stdout
+#
+# The stages run as one background job in a process group of their own, so
+# that SIGINT, SIGTERM or SIGHUP to the driver can stop every one of them at
+# once; the FIFO lives in a private mktemp -d folder removed on every exit.
+set -u
+
+prog=${0##*/}
+version=0.1.0
+here=$(dirname -- "$(readlink -f -- "$0")")
+PATH="$here:$PATH"
+
+threshold=10
+window=120
+interval=10
+top=5
+format=auto
+from_start=
+no_follow=
+file=/tmp/access.log
+workdir=
+job=
+
+usage() {
+	cat <<USAGE
+usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-t threshold]
+       [-w window] [file]
+  -t, --threshold N        alert when the average hits/s over the window
+                           exceeds N (default $threshold; decimals allowed)
+  -w, --window, --time_window SECS
+                           alert window in seconds of log time (default $window)
+  -i, --interval SECS      stats interval in seconds of log time (default $interval)
+  -n, --top N              sections shown per interval (default $top)
+  -f, --format FMT         auto, clf, combined or csv (default $format)
+  -b, --from-start         read the file from its start, then follow it
+  -N, --no-follow          read the file from its start to its end, then exit
+  -h, --help               this help;  -V, --version  the version
+file defaults to $file.
+USAGE
+}
+
+die() {
+	echo "$prog: $2" >&2
+	exit "$1"
+}
+
+# need_arg OPTION VALUE -- an option that takes a value got one
+need_arg() {
+	[ -n "${2+x}" ] || die 64 "option $1 needs a value (see $prog -h)"
+}
+
+parse_options() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-t|--threshold) need_arg "$@"; threshold=$2; shift ;;
+		--threshold=*) threshold=${1#*=} ;;
+		-w|--window|--time_window|--time-window) need_arg "$@"; window=$2; shift ;;
+		--window=*|--time_window=*|--time-window=*) window=${1#*=} ;;
+		-i|--interval) need_arg "$@"; interval=$2; shift ;;
+		--interval=*) interval=${1#*=} ;;
+		-n|--top) need_arg "$@"; top=$2; shift ;;
+		--top=*) top=${1#*=} ;;
+		-f|--format) need_arg "$@"; format=$2; shift ;;
+		--format=*) format=${1#*=} ;;
+		-b|--from-start) from_start=1 ;;
+		-N|--no-follow) no_follow=1 ;;
+		-h|--help) usage; exit 0 ;;
+		-V|--version) echo "httpmon.sh $version"; exit 0 ;;
+		--) shift; break ;;
+		-?*) echo "$prog: unknown option $1" >&2; usage >&2; exit 64 ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -le 1 ] || die 64 "one file at most (see $prog -h)"
+	[ $# -eq 0 ] || file=$1
+}
+
+# check_options -- fail early with the stage's own message, before any
+# process or FIFO exists: each stage validates its options the same way.
+check_options() {
+	local out
+	out=$(logalert -t "$threshold" -w "$window" </dev/null 2>&1 >/dev/null) ||
+	    die 64 "${out#logalert: }"
+	out=$(logstats -i "$interval" -n "$top" </dev/null 2>&1 >/dev/null) ||
+	    die 64 "${out#logstats: }"
+	out=$(logparse -f "$format" </dev/null 2>&1 >/dev/null) ||
+	    die 64 "${out#logparse: }"
+	if [ -n "$no_follow" ] && [ ! -r "$file" ]; then
+		[ -e "$file" ] && die 66 "$file: not readable"
+		die 66 "$file: no such file"
+	fi
+}
+
+cleanup() {
+	[ -n "$workdir" ] && rm -rf -- "$workdir"
+	workdir=
+}
+
+# stop_all SIG -- a signal to the driver: stop every stage, tidy, exit
+stop_all() {
+	trap '' INT TERM HUP
+	[ -n "$job" ] && kill -TERM -- "-$job" 2>/dev/null
+	wait 2>/dev/null
+	cleanup
+	exit $((128 + $1))
+}
+
+# report NAME STATUS -- say which stage failed; a stage ended by a signal
+# because another one went away (SIGPIPE) or by our own stop is not news.
+report() {
+	case $2 in
+	0|130|141|143) return 0 ;;
+	esac
+	echo "$prog: $1 failed (exit status $2)" >&2
+	return 1
+}
+
+# pipeline -- the stages; the exit statuses go to $workdir/status
+pipeline() {
+	local tail_opts=() statuses stats_pid st
+	if [ -n "$no_follow" ]; then
+		tail_opts=(--no-follow)
+	else
+		tail_opts=(--ticks)
+		[ -n "$from_start" ] && tail_opts+=(--from-start)
+	fi
+	{
+		logstats -i "$interval" -n "$top" < "$workdir/records" &
+		stats_pid=$!
+		logtail "${tail_opts[@]}" -- "$file" |
+		    logparse -f "$format" |
+		    tee "$workdir/records" |
+		    logalert -t "$threshold" -w "$window"
+		statuses=("${PIPESTATUS[@]}")
+		wait "$stats_pid"
+		st=$?
+		echo "logtail ${statuses[0]} logparse ${statuses[1]}" \
+		    "tee ${statuses[2]} logalert ${statuses[3]} logstats $st" \
+		    > "$workdir/status"
+	} | logshow
+}
+
+main() {
+	local failed=0 name st
+	parse_options "$@"
+	check_options
+	workdir=$(mktemp -d "${TMPDIR:-/tmp}/httpmon.XXXXXX") ||
+	    die 1 "cannot make a private folder"
+	trap cleanup EXIT
+	trap 'stop_all 2' INT
+	trap 'stop_all 15' TERM
+	trap 'stop_all 1' HUP
+	mkfifo -m 600 "$workdir/records" || die 1 "cannot make a FIFO"
+	set -m
+	pipeline &
+	job=$!
+	set +m
+	wait "$job"
+	st=$?
+	job=
+	if [ -s "$workdir/status" ]; then
+		set -- $(cat "$workdir/status")
+		while [ $# -ge 2 ]; do
+			report "$1" "$2" || failed=1
+			shift 2
+		done
+	fi
+	report logshow "$st" || failed=1
+	cleanup
+	[ "$failed" -eq 0 ] || exit 1
+	exit 0
+}
+
+main "$@"
