@@ -58,10 +58,18 @@ test-sanitize: sanitize
 	HTTPMON_BIN=$(CURDIR)/san/bin bats tests
 
 # The README's demo: the monitor live on a simulated log, nothing to set up.
-demo: all
+demo:
+	sh scripts/setup
+	$(MAKE) all
 	sh scripts/demo
+
+# The same over a generated hour of CSV log, replayed at full speed.
+replay:
+	sh scripts/setup
+	$(MAKE) all
+	sh scripts/demo replay
 
 clean:
 	rm -rf bin obj san
 
-.PHONY: all sanitize check test test-sanitize demo clean
+.PHONY: all sanitize check test test-sanitize demo replay clean
