@@ -315,12 +315,11 @@ parse_clf(char *p, char *end, enum format fmt, struct hit *h)
  * left on the ',' after it or at the end.  0 if a quote is unbalanced.
  */
 static int
-csv_field(char **pp, char *end, struct span *s, int *quoted)
+csv_field(char **pp, char *end, struct span *s)
 {
 	char *p = *pp;
 
 	if (p < end && *p == '"') {
-		*quoted = 1;
 		for (s->p = ++p; p < end; p++) {
 			if (*p != '"')
 				continue;
@@ -334,7 +333,6 @@ csv_field(char **pp, char *end, struct span *s, int *quoted)
 		}
 		return 0;
 	}
-	*quoted = 0;
 	s->p = p;
 	while (p < end && *p != ',')
 		p++;
@@ -362,7 +360,6 @@ parse_csv(char *p, char *end, struct hit *h)
 {
 	struct span f[CSV_NFIELDS];
 	size_t i;
-	int q;
 
 	for (i = 0; i < CSV_NFIELDS; i++) {
 		if (i > 0) {
@@ -370,7 +367,7 @@ parse_csv(char *p, char *end, struct hit *h)
 				return "too few CSV fields";
 			p++;	/* the ',' */
 		}
-		if (!csv_field(&p, end, &f[i], &q))
+		if (!csv_field(&p, end, &f[i]))
 			return "bad CSV quoting";
 	}
 	if (p != end)
