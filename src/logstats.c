@@ -1,0 +1,614 @@
+/*
+ * logstats -- per-interval traffic statistics from hit records.
+ *
+ * Reads the record stream (hit, tick, bad) and, for every interval of
+ * log time [k*I, (k+1)*I), writes one block of records when the interval
+ * closes: a stats record, the top N sections and every method seen.  At
+ * most two intervals are open at once (the one the clock is in and the
+ * one before it, in its grace period); per interval, memory is one node
+ * per distinct section, host and method, freed when the interval closes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <err.h>
+#include <sys/tree.h>
+
+#include "httpmon.h"
+
+#define OUT_BUFSIZE	(256 * 1024)	/* >= 64 KiB: a block is one write */
+#define NAME_MAX_OUT	200		/* bytes of a section name written */
+#define JUMP_MAX	60		/* intervals of empties written at once */
+
+/* A section, host or method seen in an interval, keyed by its name. */
+struct key {
+	RB_ENTRY(key)	 entry;
+	uint64_t	 hits;
+	uint64_t	 bytes;
+	uint64_t	 s4xx;
+	uint64_t	 s5xx;
+	size_t		 len;
+	const char	*name;		/* the bytes after the struct */
+};
+RB_HEAD(keytree, key);
+
+enum status_class { ST_2XX, ST_3XX, ST_4XX, ST_5XX, ST_OTHER, ST_NCLASS };
+
+/* One open interval [k*I, (k+1)*I); used = 0 when the slot is free. */
+struct interval {
+	int		 used;
+	int64_t		 k;
+	uint64_t	 hits;
+	uint64_t	 bytes;
+	uint64_t	 status[ST_NCLASS];
+	uint64_t	 nhosts;
+	uint64_t	 late;
+	uint64_t	 late_bytes;
+	uint64_t	 bad;
+	struct keytree	 sections;
+	struct keytree	 hosts;
+	struct keytree	 methods;
+};
+
+struct stats {
+	int64_t		 ival;		/* -i: interval length, seconds */
+	int64_t		 grace;		/* -g, capped at ival */
+	int		 top;		/* -n: sections written per block */
+	int		 have_clock;	/* a time has been seen */
+	int64_t		 clock;		/* T: the largest time seen */
+	int64_t		 done;		/* intervals <= done are written */
+	int64_t		 skip_until;	/* empties <= this are not written */
+	uint64_t	 total_hits;
+	uint64_t	 total_bytes;
+	uint64_t	 pending_bad;	/* bad input before the first time */
+	struct interval	 slot[2];	/* interval k lives in slot[k & 1] */
+	struct key	**sorted;	/* scratch for ranking */
+	size_t		 nsorted;
+	struct out	 out;
+	struct badinput	 bad;
+};
+
+static int
+key_cmp(const struct key *a, const struct key *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, n);
+
+	if (c != 0)
+		return c;
+	return (a->len > b->len) - (a->len < b->len);
+}
+
+/* RB_GENERATE_STATIC needs __unused, which libbsd leaves undefined. */
+RB_GENERATE_INTERNAL(keytree, key, entry, key_cmp,
+    __attribute__((__unused__)) static)
+
+static void __dead2
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-hV] [-g secs] [-i secs] [-n count] "
+	    "[file ...]\n", getprogname());
+	exit(EXIT_USAGE);
+}
+
+/* floor_div -- a / b rounded toward minus infinity (b > 0) */
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/*
+ * key_get -- the node for name in tree t, created on its first sighting
+ * in the interval (the only allocation on the hit path); *isnew set.
+ */
+static struct key *
+key_get(struct keytree *t, const char *name, size_t len, int *isnew)
+{
+	struct key find, *k;
+
+	find.name = name;
+	find.len = len;
+	*isnew = 0;
+	if ((k = RB_FIND(keytree, t, &find)) != NULL)
+		return k;
+	if ((k = calloc(1, sizeof(*k) + len + 1)) == NULL)
+		err(EXIT_FAIL, "malloc");
+	memcpy(k + 1, name, len);
+	((char *)(k + 1))[len] = '\0';
+	k->name = (const char *)(k + 1);
+	k->len = len;
+	RB_INSERT(keytree, t, k);
+	*isnew = 1;
+	return k;
+}
+
+/* keys_free -- empty a tree, freeing its nodes */
+static void
+keys_free(struct keytree *t)
+{
+	struct key *k, *next;
+
+	RB_FOREACH_SAFE(k, keytree, t, next) {
+		RB_REMOVE(keytree, t, k);
+		free(k);
+	}
+}
+
+/* interval_open -- start interval k in its slot (the slot must be free) */
+static void
+interval_open(struct stats *st, int64_t k)
+{
+	struct interval *iv = &st->slot[k & 1];
+
+	memset(iv, 0, sizeof(*iv));
+	RB_INIT(&iv->sections);
+	RB_INIT(&iv->hosts);
+	RB_INIT(&iv->methods);
+	iv->used = 1;
+	iv->k = k;
+}
+
+/* interval_clear -- free an interval's keys and its slot */
+static void
+interval_clear(struct interval *iv)
+{
+	keys_free(&iv->sections);
+	keys_free(&iv->hosts);
+	keys_free(&iv->methods);
+	iv->used = 0;
+}
+
+/* sort_keys -- the nodes of t in st->sorted, ordered by cmp; their count */
+static size_t
+sort_keys(struct stats *st, struct keytree *t,
+    int (*cmp)(const void *, const void *))
+{
+	struct key *k;
+	size_t n = 0;
+
+	RB_FOREACH(k, keytree, t) {
+		if (n == st->nsorted) {
+			size_t grow = st->nsorted ? st->nsorted * 2 : 64;
+			struct key **p;
+
+			p = reallocarray(st->sorted, grow, sizeof(*p));
+			if (p == NULL)
+				err(EXIT_FAIL, "malloc");
+			st->sorted = p;
+			st->nsorted = grow;
+		}
+		st->sorted[n++] = k;
+	}
+	if (n > 1)
+		qsort(st->sorted, n, sizeof(st->sorted[0]), cmp);
+	return n;
+}
+
+/* by_hits -- more hits first, then more bytes, then name bytewise */
+static int
+by_hits(const void *pa, const void *pb)
+{
+	const struct key *a = *(struct key *const *)pa;
+	const struct key *b = *(struct key *const *)pb;
+
+	if (a->hits != b->hits)
+		return a->hits > b->hits ? -1 : 1;
+	if (a->bytes != b->bytes)
+		return a->bytes > b->bytes ? -1 : 1;
+	return key_cmp(a, b);
+}
+
+/* out_u -- a TAB and an unsigned number */
+static void
+out_u(struct out *o, uint64_t v)
+{
+	out_char(o, '\t');
+	out_int(o, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+/* out_rate -- a TAB and hits / secs with two decimals, rounded half up */
+static void
+out_rate(struct out *o, uint64_t hits, int64_t secs)
+{
+	uint64_t c = (hits * 200 + (uint64_t)secs) / (2 * (uint64_t)secs);
+	char frac[3];
+
+	out_u(o, c / 100);
+	frac[0] = '.';
+	frac[1] = (char)('0' + c / 10 % 10);
+	frac[2] = (char)('0' + c % 10);
+	out_write(o, frac, sizeof(frac));
+}
+
+/* utf8_cut -- n shortened so as not to end inside a UTF-8 sequence */
+static size_t
+utf8_cut(const char *s, size_t len, size_t n)
+{
+	if (len <= n)
+		return len;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/*
+ * emit -- write the block of interval k (iv NULL: an empty interval) and
+ * flush it at once, so that the block reaches a shared pipe in one write.
+ */
+static void
+emit(struct stats *st, int64_t k, struct interval *iv)
+{
+	static struct interval empty;
+	struct out *o = &st->out;
+	int64_t end = (k + 1) * st->ival;
+	size_t i, n;
+	int c;
+
+	if (iv == NULL)
+		iv = &empty;
+	st->total_hits += iv->hits + iv->late;
+	st->total_bytes += iv->bytes + iv->late_bytes;
+	out_str(o, "stats");
+	out_u(o, (uint64_t)end);
+	out_u(o, (uint64_t)st->ival);
+	out_u(o, iv->hits);
+	out_rate(o, iv->hits, st->ival);
+	out_u(o, iv->bytes);
+	out_u(o, st->total_hits);
+	out_u(o, st->total_bytes);
+	for (c = 0; c < ST_NCLASS; c++)
+		out_u(o, iv->status[c]);
+	out_u(o, iv->nhosts);
+	out_u(o, iv->late);
+	out_u(o, iv->bad);
+	out_end(o);
+	if (iv != &empty) {
+		n = sort_keys(st, &iv->sections, by_hits);
+		for (i = 0; i < n && i < (size_t)st->top; i++) {
+			struct key *s = st->sorted[i];
+
+			out_str(o, "section");
+			out_u(o, (uint64_t)end);
+			out_u(o, i + 1);
+			out_field(o, s->name, utf8_cut(s->name, s->len,
+			    NAME_MAX_OUT));
+			out_u(o, s->hits);
+			out_u(o, s->bytes);
+			out_u(o, s->s4xx);
+			out_u(o, s->s5xx);
+			out_end(o);
+		}
+		n = sort_keys(st, &iv->methods, by_hits);
+		for (i = 0; i < n; i++) {
+			struct key *m = st->sorted[i];
+
+			out_str(o, "method");
+			out_u(o, (uint64_t)end);
+			out_field(o, m->name, utf8_cut(m->name, m->len,
+			    NAME_MAX_OUT));
+			out_u(o, m->hits);
+			out_end(o);
+		}
+	}
+	out_flush(o);
+	if (k > st->done)
+		st->done = k;
+}
+
+/* emit_empties -- write the empty intervals from..to, unless skipped */
+static void
+emit_empties(struct stats *st, int64_t from, int64_t to)
+{
+	if (from <= st->skip_until)
+		from = st->skip_until + 1;
+	for (; from <= to; from++)
+		emit(st, from, NULL);
+}
+
+/* close_slots -- write and free the open intervals <= upto, in order */
+static void
+close_slots(struct stats *st, int64_t upto)
+{
+	struct interval *a = &st->slot[0], *b = &st->slot[1], *t;
+	int i;
+
+	if (a->used && b->used && b->k < a->k) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	for (i = 0; i < 2; i++) {
+		struct interval *iv = i == 0 ? a : b;
+
+		if (!iv->used || iv->k > upto)
+			continue;
+		emit_empties(st, st->done + 1, iv->k - 1);
+		emit(st, iv->k, iv);
+		interval_clear(iv);
+	}
+}
+
+/*
+ * advance -- move the clock T forward to t and close what that closes.
+ *
+ * Interval k closes when T >= (k+1)*I + G, with G at most I, so only the
+ * interval T is in and the one before it can be open.  Closing writes the
+ * interval's block; the empty intervals between the last one written and
+ * the newest closed one are written too (0 hits), unless this one step
+ * moved the clock by more than JUMP_MAX intervals (a tick after an old
+ * log was replayed): then the empties skipped over are never written.
+ * The interval T is in always exists (it is written even if empty).
+ */
+static void
+advance(struct stats *st, int64_t t)
+{
+	int64_t kt = floor_div(t, st->ival), closed;
+
+	if (!st->have_clock) {
+		st->have_clock = 1;
+		st->clock = t;
+		st->done = kt - 2;
+		st->skip_until = kt - 1;
+		interval_open(st, kt);
+		st->slot[kt & 1].bad = st->pending_bad;
+		st->pending_bad = 0;
+		return;
+	}
+	if (t <= st->clock)
+		return;
+	if (kt - floor_div(st->clock, st->ival) > JUMP_MAX &&
+	    kt - 1 > st->skip_until)
+		st->skip_until = kt - 1;
+	st->clock = t;
+	closed = floor_div(t - st->grace, st->ival) - 1;
+	close_slots(st, closed);
+	emit_empties(st, st->done + 1, closed);
+	if (!st->slot[kt & 1].used)
+		interval_open(st, kt);
+}
+
+/* current -- the interval the clock is in (late and bad input go there) */
+static struct interval *
+current(struct stats *st)
+{
+	return &st->slot[floor_div(st->clock, st->ival) & 1];
+}
+
+/* status_class -- the class of an HTTP status field */
+static enum status_class
+status_class(const char *s, size_t len)
+{
+	int64_t v;
+
+	if (parse_int64(s, len, 0, 999, &v) == -1 || v < 200 || v > 599)
+		return ST_OTHER;
+	return (enum status_class)(v / 100 - 2);
+}
+
+/* count_bad -- one unusable line: warn (rate-limited) and count it */
+static void
+count_bad(struct stats *st, size_t lineno, const char *why, const char *line,
+    size_t len)
+{
+	bad_report(&st->bad, lineno, why, line, len);
+	if (st->have_clock)
+		current(st)->bad++;
+	else
+		st->pending_bad++;
+}
+
+/* add_hit -- count a hit record in its interval, or as late */
+static void
+add_hit(struct stats *st, struct record *r, int64_t t, int64_t bytes)
+{
+	int64_t k = floor_div(t, st->ival);
+	struct interval *iv;
+	struct key *key;
+	enum status_class c;
+	int isnew;
+	size_t len;
+
+	advance(st, t);
+	if (k <= st->done ||
+	    st->clock >= (k + 1) * st->ival + st->grace) {
+		/* Its interval is closed: counted, never dropped. */
+		current(st)->late++;
+		current(st)->late_bytes += (uint64_t)bytes;
+		return;
+	}
+	iv = &st->slot[k & 1];
+	if (!iv->used)
+		interval_open(st, k);
+	c = status_class(r->field[HIT_STATUS], r->len[HIT_STATUS]);
+	iv->hits++;
+	iv->bytes += (uint64_t)bytes;
+	iv->status[c]++;
+	key_get(&iv->hosts, r->field[HIT_HOST], r->len[HIT_HOST], &isnew);
+	iv->nhosts += isnew;
+	len = rec_unescape(r->field[HIT_SECTION], r->len[HIT_SECTION]);
+	key = key_get(&iv->sections, r->field[HIT_SECTION], len, &isnew);
+	key->hits++;
+	key->bytes += (uint64_t)bytes;
+	key->s4xx += c == ST_4XX;
+	key->s5xx += c == ST_5XX;
+	len = rec_unescape(r->field[HIT_METHOD], r->len[HIT_METHOD]);
+	key = key_get(&iv->methods, r->field[HIT_METHOD], len, &isnew);
+	key->hits++;
+}
+
+/* do_line -- act on one input line */
+static void
+do_line(struct stats *st, char *line, size_t len, size_t lineno)
+{
+	struct record r;
+	int64_t t, bytes;
+
+	if (rec_split(line, len, &r) == -1) {
+		count_bad(st, lineno, "too many fields", line, len);
+		return;
+	}
+	switch (r.type) {
+	case REC_COMMENT:
+	case REC_ALERT:
+	case REC_RECOVER:
+	case REC_STATS:
+	case REC_SECTION:
+	case REC_METHOD:
+		break;
+	case REC_HIT:
+		if (r.nfields != HIT_NFIELDS)
+			count_bad(st, lineno, "hit: wrong field count", line,
+			    len);
+		else if (rec_time(&r, &t) == -1)
+			count_bad(st, lineno, "hit: bad time", r.field[1],
+			    r.len[1]);
+		else if (parse_int64(r.field[HIT_BYTES], r.len[HIT_BYTES], 0,
+		    INT64_MAX / 4, &bytes) == -1)
+			count_bad(st, lineno, "hit: bad byte count",
+			    r.field[HIT_BYTES], r.len[HIT_BYTES]);
+		else
+			add_hit(st, &r, t, bytes);
+		break;
+	case REC_TICK:
+		if (r.nfields != 2 || rec_time(&r, &t) == -1)
+			count_bad(st, lineno, "tick: bad time", line, len);
+		else
+			advance(st, t);
+		break;
+	case REC_BAD:
+		/* Already reported by logparse: counted, not warned. */
+		if (st->have_clock)
+			current(st)->bad++;
+		else
+			st->pending_bad++;
+		break;
+	default:
+		count_bad(st, lineno, "unknown record type", r.field[0],
+		    r.len[0]);
+		break;
+	}
+}
+
+/* finish -- end of input: every open interval closes */
+static void
+finish(struct stats *st)
+{
+	if (st->have_clock)
+		close_slots(st, INT64_MAX);
+}
+
+/* stats_fd -- read records from fd until end of input or a signal */
+static int
+stats_fd(struct stats *st, int fd, const char *name)
+{
+	struct linereader lr;
+	enum lr_status s;
+	char *line;
+	size_t len;
+	int rval = 0;
+
+	bad_init(&st->bad, "line", name);
+	lr_init(&lr, fd, LINE_MAX_DEFAULT, &st->out);
+	while (!stop_requested && (s = lr_next(&lr, &line, &len)) != LR_EOF) {
+		if (s == LR_ERROR) {
+			warn("%s", name);
+			rval = EXIT_FAIL;
+			break;
+		}
+		if (s == LR_TOOLONG)
+			count_bad(st, lr.lineno, "line too long", NULL, 0);
+		else
+			do_line(st, line, len, lr.lineno);
+	}
+	lr_free(&lr);
+	bad_summary(&st->bad);
+	return rval;
+}
+
+/* stats_files -- each file in turn as one stream ("-": standard input) */
+static int
+stats_files(struct stats *st, int argc, char **argv)
+{
+	int fd, i, rval = 0, r;
+
+	if (argc == 0)
+		return stats_fd(st, STDIN_FILENO, "stdin");
+	for (i = 0; i < argc && !stop_requested; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			r = stats_fd(st, STDIN_FILENO, "stdin");
+		} else if ((fd = open(argv[i], O_RDONLY)) == -1) {
+			warn("%s", argv[i]);
+			r = EXIT_NOINPUT;
+		} else {
+			r = stats_fd(st, fd, argv[i]);
+			close(fd);
+		}
+		if (r != 0 && rval == 0)
+			rval = r;
+	}
+	return rval;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "grace",	required_argument,	NULL, 'g' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "interval",	required_argument,	NULL, 'i' },
+		{ "top",	required_argument,	NULL, 'n' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct stats st;
+	int ch, rval;
+
+	memset(&st, 0, sizeof(st));
+	st.ival = 10;
+	st.grace = 2;
+	st.top = 5;
+	while ((ch = getopt_long(argc, argv, "g:hi:n:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'g':
+			st.grace = opt_number("-g", optarg, 0, 86400);
+			break;
+		case 'h':
+			printf("usage: %s [-hV] [-g secs] [-i secs] "
+			    "[-n count] [file ...]\n", getprogname());
+			return EXIT_OK;
+		case 'i':
+			st.ival = opt_number("-i", optarg, 1, 86400);
+			break;
+		case 'n':
+			st.top = (int)opt_number("-n", optarg, 0, 100);
+			break;
+		case 'V':
+			printf("logstats %s\n", HTTPMON_VERSION);
+			return EXIT_OK;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	/* Two open intervals at most: a grace longer than I acts as I. */
+	if (st.grace > st.ival)
+		st.grace = st.ival;
+	install_signal_exit();
+	out_init(&st.out, STDOUT_FILENO, OUT_BUFSIZE);
+	rval = stats_files(&st, argc, argv);
+	finish(&st);
+	interval_clear(&st.slot[0]);
+	interval_clear(&st.slot[1]);
+	free(st.sorted);
+	out_finish(&st.out);
+	return rval;
+}
