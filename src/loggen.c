@@ -131,8 +131,8 @@ static _Noreturn void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: loggen [-hLV] [-f clf|combined|csv] [-j secs] [-n lines] "
-	    "[-o file]\n"
+	    "usage: loggen [-hLV] [-f clf | combined | csv] [-j secs] "
+	    "[-n lines] [-o file]\n"
 	    "              [-r rate[:secs][,rate[:secs]...]] [-S seed] "
 	    "[-s epoch]\n");
 	exit(status);
@@ -276,6 +276,7 @@ put_line(struct gen *g, int64_t t)
 	out_str(o, path);
 	if (query[0] != '\0') {
 		out_str(o, query);
+		/* "?id=" and the like take the number drawn for them. */
 		if (query[strlen(query) - 1] == '=')
 			out_int(o, qnum);
 	}
