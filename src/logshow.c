@@ -1,0 +1,406 @@
+/*
+ * logshow -- render the merged record stream of logalert and logstats as
+ * text for a person at a terminal.
+ *
+ * Alert and recover records print their message; a stats record and the
+ * section and method records after it (one block from logstats) print as
+ * a short group of lines.  Every field is unescaped and then passed
+ * through strvisx(3), so no control byte or escape sequence from a log
+ * line ever reaches the terminal raw.  Output is flushed after each group
+ * and whenever the next read could block.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <err.h>
+#include <vis.h>
+
+#include "httpmon.h"
+
+#define OUT_BUFSIZE	(64 * 1024)
+#define WRAP_COLUMN	78
+#define VIS_FLAGS	(VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL)
+
+/* What the lines printed so far leave open. */
+enum group { G_NONE, G_STATS, G_SECTIONS, G_METHODS };
+
+struct show {
+	int		 raw;		/* -r: pass records through */
+	enum group	 group;		/* the open stats group, if any */
+	size_t		 column;	/* on the open "methods:" line */
+	char		*vis;		/* strvisx output buffer */
+	size_t		 viscap;
+	struct out	 out;
+	struct badinput	 bad;
+};
+
+static void __dead2
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-hrV] [file ...]\n", getprogname());
+	exit(EXIT_USAGE);
+}
+
+/*
+ * safe -- field i of r unescaped, then made safe for a terminal (C-style
+ * escapes for control bytes, octal for the rest); valid until next call.
+ */
+static const char *
+safe(struct show *sh, struct record *r, int i)
+{
+	size_t len = rec_unescape(r->field[i], r->len[i]), need;
+
+	r->len[i] = len;
+	need = len * 4 + 1;
+	if (need > sh->viscap) {
+		free(sh->vis);
+		if ((sh->vis = malloc(need)) == NULL)
+			err(EXIT_FAIL, "malloc");
+		sh->viscap = need;
+	}
+	strvisx(sh->vis, r->field[i], len, VIS_FLAGS);
+	return sh->vis;
+}
+
+/* fmt_bytes -- a byte count in B, KiB, MiB, GiB or TiB, one decimal */
+static void
+fmt_bytes(char *buf, size_t size, int64_t n)
+{
+	static const char *unit[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1024) {
+		snprintf(buf, size, "%lld B", (long long)n);
+		return;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, "%.1f %s", v, unit[u]);
+}
+
+/* numbers -- fields from..to of r as integers >= 0; -1 if one is not */
+static int
+numbers(struct record *r, int from, int to, int64_t *v)
+{
+	int i;
+
+	for (i = from; i <= to; i++)
+		if (parse_int64(r->field[i], r->len[i], 0, INT64_MAX,
+		    &v[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* end_group -- finish the open stats group's last line and flush */
+static void
+end_group(struct show *sh)
+{
+	if (sh->group == G_METHODS)
+		out_end(&sh->out);
+	sh->group = G_NONE;
+	out_flush(&sh->out);
+}
+
+/* show_alert -- an alert or recover record: its message, as is */
+static int
+show_alert(struct show *sh, struct record *r)
+{
+	if (r->nfields != ALERT_NFIELDS)
+		return -1;
+	end_group(sh);
+	out_str(&sh->out, safe(sh, r, ALERT_MESSAGE));
+	out_end(&sh->out);
+	out_flush(&sh->out);
+	return 0;
+}
+
+/*
+ * show_stats -- the head of a group:
+ *   [2019-02-07T21:11:10Z] last 10s: 123 hits (12.30/s), 45.6 KiB
+ *     total 4567 hits, 1.2 MiB | hosts 4 | late 0 | bad 0
+ *     status 2xx 120  3xx 0  4xx 2  5xx 1  other 0
+ */
+static int
+show_stats(struct show *sh, struct record *r)
+{
+	int64_t v[STATS_NFIELDS];
+	char when[32], b1[32], b2[32];
+	struct out *o = &sh->out;
+
+	if (r->nfields != STATS_NFIELDS ||
+	    numbers(r, STATS_END, STATS_HITS, v) == -1 ||
+	    numbers(r, STATS_BYTES, STATS_BAD, v) == -1 ||
+	    v[STATS_END] > INT64_C(253402300799))
+		return -1;
+	end_group(sh);
+	fmt_rfc3339(when, sizeof(when), v[STATS_END]);
+	fmt_bytes(b1, sizeof(b1), v[STATS_BYTES]);
+	fmt_bytes(b2, sizeof(b2), v[STATS_TOTAL_BYTES]);
+	out_char(o, '[');
+	out_str(o, when);
+	out_str(o, "] last ");
+	out_int(o, v[STATS_INTERVAL]);
+	out_str(o, "s: ");
+	out_int(o, v[STATS_HITS]);
+	out_str(o, v[STATS_HITS] == 1 ? " hit (" : " hits (");
+	out_str(o, safe(sh, r, STATS_RATE));
+	out_str(o, "/s), ");
+	out_str(o, b1);
+	out_str(o, "\n  total ");
+	out_int(o, v[STATS_TOTAL_HITS]);
+	out_str(o, v[STATS_TOTAL_HITS] == 1 ? " hit, " : " hits, ");
+	out_str(o, b2);
+	out_str(o, " | hosts ");
+	out_int(o, v[STATS_HOSTS]);
+	out_str(o, " | late ");
+	out_int(o, v[STATS_LATE]);
+	out_str(o, " | bad ");
+	out_int(o, v[STATS_BAD]);
+	out_str(o, "\n  status 2xx ");
+	out_int(o, v[STATS_2XX]);
+	out_str(o, "  3xx ");
+	out_int(o, v[STATS_3XX]);
+	out_str(o, "  4xx ");
+	out_int(o, v[STATS_4XX]);
+	out_str(o, "  5xx ");
+	out_int(o, v[STATS_5XX]);
+	out_str(o, "  other ");
+	out_int(o, v[STATS_OTHER]);
+	out_end(o);
+	sh->group = G_STATS;
+	return 0;
+}
+
+/*
+ * show_section -- one of the top sections:
+ *     1. /api                 100 hits, 45.6 KiB (4xx 1, 5xx 0)
+ */
+static int
+show_section(struct show *sh, struct record *r)
+{
+	int64_t v[SECTION_NFIELDS];
+	char b[32], num[64];
+	struct out *o = &sh->out;
+	const char *name;
+	size_t len;
+
+	if (r->nfields != SECTION_NFIELDS ||
+	    numbers(r, SECTION_END, SECTION_RANK, v) == -1 ||
+	    numbers(r, SECTION_HITS, SECTION_5XX, v) == -1)
+		return -1;
+	if (sh->group == G_METHODS)
+		end_group(sh);
+	if (sh->group != G_SECTIONS)
+		out_str(o, "  top sections:\n");
+	sh->group = G_SECTIONS;
+	name = safe(sh, r, SECTION_NAME);
+	len = strlen(name);
+	snprintf(num, sizeof(num), "  %3lld. ", (long long)v[SECTION_RANK]);
+	out_str(o, num);
+	out_str(o, name);
+	/* Pad short names so that the counts line up. */
+	for (; len < 20; len++)
+		out_char(o, ' ');
+	fmt_bytes(b, sizeof(b), v[SECTION_BYTES]);
+	snprintf(num, sizeof(num), " %6lld hit%s, ", (long long)v[SECTION_HITS],
+	    v[SECTION_HITS] == 1 ? "" : "s");
+	out_str(o, num);
+	out_str(o, b);
+	out_str(o, " (4xx ");
+	out_int(o, v[SECTION_4XX]);
+	out_str(o, ", 5xx ");
+	out_int(o, v[SECTION_5XX]);
+	out_str(o, ")\n");
+	return 0;
+}
+
+/* show_method -- "  methods: GET 120  POST 3", wrapped before column 78 */
+static int
+show_method(struct show *sh, struct record *r)
+{
+	int64_t v[METHOD_NFIELDS];
+	struct out *o = &sh->out;
+	const char *name;
+	char num[24];
+	size_t len;
+
+	if (r->nfields != METHOD_NFIELDS ||
+	    numbers(r, METHOD_END, METHOD_END, v) == -1 ||
+	    numbers(r, METHOD_HITS, METHOD_HITS, v) == -1)
+		return -1;
+	name = safe(sh, r, METHOD_NAME);
+	snprintf(num, sizeof(num), "%lld", (long long)v[METHOD_HITS]);
+	len = strlen(name) + 2 + strlen(num);
+	if (sh->group != G_METHODS) {
+		out_str(o, "  methods:");
+		sh->column = 10;
+	} else if (sh->column + len > WRAP_COLUMN) {
+		out_str(o, "\n          ");
+		sh->column = 10;
+	} else {
+		out_char(o, ' ');
+		sh->column++;
+	}
+	out_char(o, ' ');
+	out_str(o, name);
+	out_char(o, ' ');
+	out_str(o, num);
+	sh->column += len;
+	sh->group = G_METHODS;
+	return 0;
+}
+
+/* show_line -- render one record line; -1 if it is malformed */
+static int
+show_line(struct show *sh, char *line, size_t len)
+{
+	struct record r;
+
+	if (rec_split(line, len, &r) == -1)
+		return -1;
+	switch (r.type) {
+	case REC_COMMENT:
+	case REC_HIT:
+	case REC_TICK:
+	case REC_BAD:
+		return 0;
+	case REC_ALERT:
+	case REC_RECOVER:
+		return show_alert(sh, &r);
+	case REC_STATS:
+		return show_stats(sh, &r);
+	case REC_SECTION:
+		return show_section(sh, &r);
+	case REC_METHOD:
+		return show_method(sh, &r);
+	default:
+		return -1;
+	}
+}
+
+/* has_line -- true if the reader holds a whole line not yet returned */
+static int
+has_line(const struct linereader *lr)
+{
+	return memchr(lr->buf + lr->start, '\n', lr->end - lr->start) != NULL;
+}
+
+/* would_block -- true if reading fd now would wait */
+static int
+would_block(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 0;
+}
+
+/*
+ * show_fd -- render the records of fd.  A group ends at the next record
+ * that is not part of it, at end of input, or when no more input is
+ * ready: a block is never left half shown while the program waits.
+ */
+static int
+show_fd(struct show *sh, int fd, const char *name)
+{
+	struct linereader lr;
+	enum lr_status s;
+	char *line;
+	size_t len;
+	int rval = 0;
+
+	bad_init(&sh->bad, "record", name);
+	lr_init(&lr, fd, LINE_MAX_DEFAULT, NULL);
+	while (!stop_requested && (s = lr_next(&lr, &line, &len)) != LR_EOF) {
+		if (s == LR_ERROR) {
+			warn("%s", name);
+			rval = EXIT_FAIL;
+			break;
+		}
+		if (s == LR_TOOLONG)
+			bad_report(&sh->bad, lr.lineno, "line too long", NULL,
+			    0);
+		else if (sh->raw) {
+			out_write(&sh->out, line, len);
+			out_end(&sh->out);
+		} else if (show_line(sh, line, len) == -1)
+			bad_report(&sh->bad, lr.lineno, "malformed record",
+			    line, len);
+		if (!has_line(&lr) && would_block(fd)) {
+			end_group(sh);
+			out_flush(&sh->out);
+		}
+	}
+	end_group(sh);
+	lr_free(&lr);
+	bad_summary(&sh->bad);
+	return rval;
+}
+
+/* show_files -- each file in turn ("-": standard input) */
+static int
+show_files(struct show *sh, int argc, char **argv)
+{
+	int fd, i, rval = 0, r;
+
+	if (argc == 0)
+		return show_fd(sh, STDIN_FILENO, "stdin");
+	for (i = 0; i < argc && !stop_requested; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			r = show_fd(sh, STDIN_FILENO, "stdin");
+		} else if ((fd = open(argv[i], O_RDONLY)) == -1) {
+			warn("%s", argv[i]);
+			r = EXIT_NOINPUT;
+		} else {
+			r = show_fd(sh, fd, argv[i]);
+			close(fd);
+		}
+		if (r != 0 && rval == 0)
+			rval = r;
+	}
+	return rval;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL, 'h' },
+		{ "raw",	no_argument,	NULL, 'r' },
+		{ "version",	no_argument,	NULL, 'V' },
+		{ NULL,		0,		NULL, 0 }
+	};
+	struct show sh;
+	int ch, rval;
+
+	memset(&sh, 0, sizeof(sh));
+	while ((ch = getopt_long(argc, argv, "hrV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			printf("usage: %s [-hrV] [file ...]\n", getprogname());
+			return EXIT_OK;
+		case 'r':
+			sh.raw = 1;
+			break;
+		case 'V':
+			printf("logshow %s\n", HTTPMON_VERSION);
+			return EXIT_OK;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	install_signal_exit();
+	out_init(&sh.out, STDOUT_FILENO, OUT_BUFSIZE);
+	rval = show_files(&sh, argc, argv);
+	free(sh.vis);
+	out_finish(&sh.out);
+	return rval;
+}
