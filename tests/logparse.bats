@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# logparse: access log lines to hit records.  Every expected time was
+# computed with date -u -d, e.g. date -u -d '2000-10-10 13:55:36 -0700' +%s.
+
+load test_helper
+
+# same_as FILE -- $output is exactly the contents of fixtures/logparse/FILE
+same_as() {
+	diff -u "$FIXTURES/logparse/$1" <(printf '%s\n' "$output") >&2
+}
+
+@test "common log format lines become hit records" {
+	fixture_test logparse logparse clf
+	[ -z "$stderr" ]
+}
+
+@test "combined log format adds referer and agent, trailing fields ignored" {
+	fixture_test logparse logparse combined
+}
+
+@test "CSV with header: quoted or bare fields, doubled quotes, header skipped" {
+	fixture_test logparse logparse csv
+	[ -z "$stderr" ]
+}
+
+@test "zone offsets convert to UTC across day, year and leap-day boundaries" {
+	fixture_test logparse logparse timezones
+}
+
+@test "odd but valid lines are hits: IPv6, escapes, -, CONNECT, OPTIONS *, TLS garbage, absolute URIs" {
+	fixture_test logparse logparse odd
+	[ -z "$stderr" ]
+}
+
+@test "raw TAB and control bytes in a URL are escaped in the record" {
+	run --separate-stderr sh -c "printf '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] \"GET /a\tb\001c/d HTTP/1.1\" 200 1 \"-\" \"x\\\\\\\\y\"\n' | logparse"
+	assert_success
+	assert_output $'#httpmon-records 1\nhit\t971186136\t1.2.3.4\t-\tGET\t/a\\tb\\x01c/d\t/a\\tb\\x01c\t200\t1\t-\tx\\\\y'
+	# The hit is one record of exactly 11 fields.
+	[ "$(printf '%s\n' "$output" | awk -F'\t' 'NR == 2 { print NF }')" = 11 ]
+}
+
+@test "bad lines are bad records with their line numbers; good lines around them all pass" {
+	fixture_test logparse logparse bad
+}
+
+@test "bad lines are warned on stderr with file, line and reason, then counted" {
+	run --separate-stderr logparse "$FIXTURES/logparse/bad.in"
+	assert_success
+	local f="$FIXTURES/logparse/bad.in"
+	local expected
+	expected=$(cat <<EOF
+logparse: $f:2: missing fields: garbage
+logparse: $f:4: bad time: 10.0.0.1 - - [32/Jan/2020:00:00:00 +0000] "GET /a HTTP/1.1" ...
+logparse: $f:5: bad time: 10.0.0.1 - - [29/Feb/2023:00:00:00 +0000] "GET /a HTTP/1.1" ...
+logparse: $f:6: bad time: 10.0.0.1 - - [10/Foo/2000:13:55:36 +0000] "GET /a HTTP/1.1" ...
+logparse: $f:7: bad status: 10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /a HTTP/1.1" ...
+logparse: $f:8: bad status: 10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /a HTTP/1.1" ...
+logparse: $f:9: bad status: 10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /a HTTP/1.1" ...
+logparse: $f:10: bad bytes: 10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /a HTTP/1.1" ...
+logparse: $f:12: bad bytes: 10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /a HTTP/1.1" ...
+logparse: $f:13: bad request: 10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /a HTTP/1.1 2...
+logparse: $f: more bad lines will be counted, not shown
+logparse: $f: 19 bad lines
+EOF
+)
+	diff -u <(printf '%s\n' "$expected") <(printf '%s\n' "$stderr") >&2
+}
+
+@test "a warning shows control bytes of a bad line made safe" {
+	run --separate-stderr sh -c "printf 'bad\033[2Jline\n' | logparse"
+	assert_success
+	[ "$stderr" = "$(printf '%s\n' 'logparse: stdin:1: missing fields: bad\033[2Jline' 'logparse: stdin: 1 bad line')" ]
+	assert_output "$(printf '#httpmon-records 1\nbad\t1\tmissing fields')"
+}
+
+@test "-q silences the warnings but keeps bad records and the count" {
+	run --separate-stderr logparse -q "$FIXTURES/logparse/bad.in"
+	assert_success
+	same_as bad.out
+	[ "$stderr" = "logparse: $FIXTURES/logparse/bad.in: 19 bad lines" ]
+}
+
+@test "a line over 1 MiB is bad 'line too long' and skipped; its neighbours pass" {
+	local in="$BATS_TEST_TMPDIR/long.log"
+	{
+		echo '10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /before HTTP/1.1" 200 1'
+		printf '10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /'
+		head -c 2097152 /dev/zero | tr '\0' a
+		echo ' HTTP/1.1" 200 1'
+		echo '10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /after HTTP/1.1" 200 2'
+	} > "$in"
+	run --separate-stderr logparse "$in"
+	assert_success
+	assert_output "$(printf '%s\n' '#httpmon-records 1' \
+	    "$(printf 'hit\t971186136\t10.0.0.1\t-\tGET\t/before\t/before\t200\t1\t-\t-')" \
+	    "$(printf 'bad\t2\tline too long')" \
+	    "$(printf 'hit\t971186136\t10.0.0.1\t-\tGET\t/after\t/after\t200\t2\t-\t-')")"
+	[ "$stderr" = "$(printf '%s\n' "logparse: $in:2: line too long" "logparse: $in: 1 bad line")" ]
+}
+
+@test "empty lines are skipped silently" {
+	run --separate-stderr sh -c "printf '\n\r\n\n' | logparse"
+	assert_success
+	assert_output '#httpmon-records 1'
+	[ -z "$stderr" ]
+}
+
+@test "tick records and comments pass through; the header is not repeated" {
+	fixture_test logparse logparse passthrough
+}
+
+@test "-f auto reads each line in its own format" {
+	run --separate-stderr logparse -f auto "$FIXTURES/logparse/forced.in"
+	assert_success
+	same_as forced-auto.out
+}
+
+@test "-f clf ignores referer and agent and rejects CSV" {
+	run --separate-stderr logparse -f clf "$FIXTURES/logparse/forced.in"
+	assert_success
+	same_as forced-clf.out
+}
+
+@test "-f combined requires referer and agent" {
+	run --separate-stderr logparse --format=combined "$FIXTURES/logparse/forced.in"
+	assert_success
+	same_as forced-combined.out
+}
+
+@test "-f csv rejects log format lines" {
+	run --separate-stderr logparse -f csv "$FIXTURES/logparse/forced.in"
+	assert_success
+	same_as forced-csv.out
+}
+
+@test "files and - are read in order, line numbers counted per file" {
+	run --separate-stderr sh -c 'printf "junk\n" | logparse "$1" - "$1"' sh \
+	    "$FIXTURES/logparse/clf.in"
+	assert_success
+	[ "$(printf '%s\n' "$output" | grep -c '^hit')" = 6 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^#')" = 1 ]
+	assert_line --index 4 "$(printf 'bad\t1\tmissing fields')"
+	assert_line --index 5 "$(printf 'hit\t971211336\t127.0.0.1\tfrank\tGET\t/apache_pb.gif\t/apache_pb.gif\t200\t2326\t-\t-')"
+	[ "$stderr" = "$(printf '%s\n' 'logparse: stdin:1: missing fields: junk' 'logparse: stdin: 1 bad line')" ]
+}
+
+@test "empty input gives just the header" {
+	run --separate-stderr logparse < /dev/null
+	assert_success
+	assert_output '#httpmon-records 1'
+}
+
+@test "a record is written while the input is idle, not held in the buffer" {
+	local fifo="$BATS_TEST_TMPDIR/in" out="$BATS_TEST_TMPDIR/out" ok=0 pid
+	mkfifo "$fifo"
+	logparse < "$fifo" > "$out" 2> "$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	exec 4> "$fifo"
+	echo '10.0.0.1 - - [10/Oct/2000:13:55:36 +0000] "GET /live HTTP/1.1" 200 1' >&4
+	if wait_for grep -q '/live' "$out"; then ok=1; fi
+	exec 4>&-
+	wait "$pid"
+	[ "$ok" = 1 ]
+}
+
+@test "a missing file exits 66 after reading the others" {
+	run --separate-stderr logparse "$BATS_TEST_TMPDIR/nope" "$FIXTURES/logparse/clf.in"
+	[ "$status" -eq 66 ]
+	same_as clf.out
+	[ "$stderr" = "logparse: $BATS_TEST_TMPDIR/nope: No such file or directory" ]
+}
+
+@test "an unknown format is a usage error (64)" {
+	run --separate-stderr logparse -f w3c
+	[ "$status" -eq 64 ]
+	[ "${stderr_lines[0]}" = "logparse: -f w3c: unknown format (auto, clf, combined or csv)" ]
+	[ "${stderr_lines[1]}" = "usage: logparse [-hqV] [-f format] [file ...]" ]
+	[ -z "$output" ]
+}
+
+@test "an unknown option or a missing argument is a usage error (64)" {
+	run --separate-stderr logparse -x
+	[ "$status" -eq 64 ]
+	[ "${stderr_lines[1]}" = "usage: logparse [-hqV] [-f format] [file ...]" ]
+	run --separate-stderr logparse -f
+	[ "$status" -eq 64 ]
+}
+
+@test "-h prints the usage and exits 0; -V and --version the version" {
+	run logparse -h
+	assert_success
+	assert_output "usage: logparse [-hqV] [-f format] [file ...]"
+	run logparse -V
+	assert_success
+	assert_output "logparse 0.1.0"
+	run logparse --version
+	assert_output "logparse 0.1.0"
+}
+
+@test "an output that cannot be written exits 74" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run sh -c 'logparse < "$1" > /dev/full' sh "$FIXTURES/logparse/clf.in"
+	[ "$status" -eq 74 ]
+}
