@@ -392,11 +392,19 @@ status_class(const char *s, size_t len)
 	return (enum status_class)(v / 100 - 2);
 }
 
-/* count_bad -- one unusable line: warn (rate-limited) and count it */
+/*
+ * count_bad -- one unusable line: warn (rate-limited) and count it.  The
+ * line may have been split: its NULs are turned back into TABs to show it.
+ */
 static void
-count_bad(struct stats *st, size_t lineno, const char *why, const char *line,
+count_bad(struct stats *st, size_t lineno, const char *why, char *line,
     size_t len)
 {
+	size_t i;
+
+	for (i = 0; line != NULL && i < len; i++)
+		if (line[i] == '\0')
+			line[i] = '\t';
 	bad_report(&st->bad, lineno, why, line, len);
 	if (st->have_clock)
 		current(st)->bad++;

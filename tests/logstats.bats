@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# logstats: hit records in, one stats/section/method block per interval out.
+
+load test_helper
+
+@test "a hit at exactly k*I opens interval k, not the one before" {
+	fixture_test logstats logstats boundary
+}
+
+@test "hits out of order within the grace period count in their interval" {
+	fixture_test logstats logstats grace
+}
+
+@test "late hits are counted in LATE and in the totals, never dropped" {
+	fixture_test logstats logstats late
+}
+
+@test "top sections: more hits, then more bytes, then name bytewise" {
+	fixture_test logstats logstats top
+}
+
+@test "totals since start add up across intervals" {
+	fixture_test logstats logstats totals
+}
+
+@test "HOSTS counts distinct hosts per interval" {
+	fixture_test logstats logstats hosts
+}
+
+@test "status classes 2xx to 5xx, and other for the rest" {
+	fixture_test logstats logstats status
+}
+
+@test "empty intervals between two busy ones are written with 0 hits" {
+	fixture_test logstats logstats empty_gap
+}
+
+@test "a jump of more than 60 intervals skips the empty ones" {
+	fixture_test logstats logstats jump
+}
+
+@test "a jump of exactly 60 intervals still writes the empty ones" {
+	fixture_test logstats logstats jump60
+}
+
+@test "a jump of 61 intervals writes only the intervals with data or clock" {
+	run sh -c 'printf "hit\t0\ta\t-\tGET\t/x\t/a\t200\t1\t-\t-\ntick\t610\n" |
+	    logstats | cut -f1,2'
+	assert_success
+	assert_output "$(printf 'stats\t10\nsection\t10\nmethod\t10\nstats\t620')"
+}
+
+@test "bad lines and bad records are counted in BAD where the clock is" {
+	fixture_test logstats logstats bad
+}
+
+@test "bad lines are named on stderr with their line number" {
+	run --separate-stderr logstats < "$FIXTURES/logstats/bad.in"
+	assert_success
+	[ "$stderr" = "$(printf '%s\n' \
+	    'logstats: stdin:4: hit: wrong field count: hit\t11\ttoo\tfew' \
+	    'logstats: stdin:5: hit: bad time: noon' \
+	    'logstats: stdin:6: unknown record type: garbage' \
+	    'logstats: stdin:12: tick: bad time: tick\tlater' \
+	    'logstats: stdin: 4 bad lines')" ]
+}
+
+@test "ticks move the clock and close intervals without hits" {
+	fixture_test logstats logstats tick
+}
+
+@test "end of input closes every open interval" {
+	fixture_test logstats logstats eof
+}
+
+@test "every method is written, by hits then name" {
+	fixture_test logstats logstats methods
+}
+
+@test "section names keep their escapes and are cut at 200 bytes" {
+	fixture_test logstats logstats names
+}
+
+@test "-i sets the interval and -n the number of sections" {
+	fixture_test logstats logstats options -i 60 -n 1
+}
+
+@test "-n 0 writes no section records" {
+	run sh -c 'logstats -n 0 < "$FIXTURES/logstats/top.in" | cut -f1 | sort -u'
+	assert_success
+	assert_output "$(printf 'method\nstats')"
+}
+
+@test "-g 0 closes an interval as soon as the clock leaves it" {
+	run sh -c 'printf "hit\t5\ta\t-\tGET\t/x\t/a\t200\t1\t-\t-\nhit\t10\ta\t-\tGET\t/x\t/a\t200\t1\t-\t-\nhit\t9\ta\t-\tGET\t/x\t/a\t200\t1\t-\t-\n" |
+	    logstats -g 0 | grep ^stats | cut -f2,4,7,15'
+	assert_success
+	assert_output "$(printf '10\t1\t1\t0\n20\t1\t3\t1')"
+}
+
+@test "files are read in turn as one stream" {
+	run logstats "$FIXTURES/logstats/eof.in" "$FIXTURES/logstats/hosts.in"
+	assert_success
+	# hosts.in goes back in time: its hits at 11 and 12 are still in the
+	# grace of [10,20), those at 0 to 3 are late.
+	assert_line --index 0 "$(printf 'stats\t20\t10\t3\t0.30\t3\t3\t3\t3\t0\t0\t0\t0\t2\t0\t0')"
+	assert_line "$(printf 'stats\t30\t10\t1\t0.10\t2\t8\t9\t1\t0\t0\t0\t0\t1\t4\t0')"
+}
+
+@test "no input, no output" {
+	run logstats < /dev/null
+	assert_success
+	assert_output ""
+}
+
+@test "a missing file exits 66 after reading the others" {
+	run --separate-stderr logstats "$BATS_TEST_TMPDIR/none" "$FIXTURES/logstats/eof.in"
+	[ "$status" -eq 66 ]
+	[ "${#lines[@]}" -eq 6 ]
+}
+
+@test "a bad option or number exits 64" {
+	run -64 logstats -x
+	run -64 logstats -i 0
+	run -64 logstats -n 101
+	run -64 logstats -g -1
+}
+
+@test "-h prints usage and -V the version" {
+	run logstats -h
+	assert_success
+	assert_output "usage: logstats [-hV] [-g secs] [-i secs] [-n count] [file ...]"
+	run logstats -V
+	assert_success
+	assert_output --regexp '^logstats [0-9]+\.[0-9]+\.[0-9]+$'
+}
