@@ -202,7 +202,7 @@ clf_unescape(struct span *s)
 	char *r = s->p, *w = s->p, *end = s->p + s->n;
 	int hi, lo;
 
-	if (memchr(s->p, '\\', s->n) == NULL)
+	if (s->n == 0 || memchr(s->p, '\\', s->n) == NULL)
 		return;
 	while (r < end) {
 		if (*r != '\\' || r + 1 == end) {
@@ -240,7 +240,7 @@ csv_unescape(struct span *s)
 {
 	char *r = s->p, *w = s->p, *end = s->p + s->n;
 
-	if (memchr(s->p, '"', s->n) == NULL)
+	if (s->n == 0 || memchr(s->p, '"', s->n) == NULL)
 		return;
 	while (r < end) {
 		if (*r == '"' && r + 1 < end && r[1] == '"')
