@@ -203,3 +203,10 @@ EOF
 	run sh -c 'logparse < "$1" > /dev/full' sh "$FIXTURES/logparse/clf.in"
 	[ "$status" -eq 74 ]
 }
+
+@test "an input that cannot be read exits 1" {
+	run --separate-stderr logparse "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 1 ]
+	assert_output '#httpmon-records 1'
+	[ "$stderr" = "logparse: $BATS_TEST_TMPDIR: Is a directory" ]
+}
