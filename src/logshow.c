@@ -241,7 +241,7 @@ show_method(struct show *sh, struct record *r)
 	if (sh->group != G_METHODS) {
 		out_str(o, "  methods:");
 		sh->column = 10;
-	} else if (sh->column + len > WRAP_COLUMN) {
+	} else if (sh->column + 1 + len > WRAP_COLUMN) {
 		out_str(o, "\n          ");
 		sh->column = 10;
 	} else {
@@ -283,6 +283,17 @@ show_line(struct show *sh, char *line, size_t len)
 	default:
 		return -1;
 	}
+}
+
+/* unsplit -- turn the NULs rec_split left back into TABs, to show a line */
+static void
+unsplit(char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] == '\0')
+			line[i] = '\t';
 }
 
 /* has_line -- true if the reader holds a whole line not yet returned */
@@ -329,9 +340,11 @@ show_fd(struct show *sh, int fd, const char *name)
 		else if (sh->raw) {
 			out_write(&sh->out, line, len);
 			out_end(&sh->out);
-		} else if (show_line(sh, line, len) == -1)
+		} else if (show_line(sh, line, len) == -1) {
+			unsplit(line, len);
 			bad_report(&sh->bad, lr.lineno, "malformed record",
 			    line, len);
+		}
 		if (!has_line(&lr) && would_block(fd)) {
 			end_group(sh);
 			out_flush(&sh->out);
