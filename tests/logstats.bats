@@ -134,3 +134,25 @@ load test_helper
 	assert_success
 	assert_output --regexp '^logstats [0-9]+\.[0-9]+\.[0-9]+$'
 }
+
+@test "SIGTERM closes the open intervals, writes them and exits 0" {
+	local out=$BATS_TEST_TMPDIR/out fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	logstats < "$fifo" > "$out" 3>&- &
+	local pid=$!
+	exec 4> "$fifo"
+	# The hit at 15 closes [0,10): once that block is out, it was read.
+	printf 'hit\t5\ta\t-\tGET\t/x\t/a\t200\t1\t-\t-\n' >&4
+	printf 'hit\t15\ta\t-\tGET\t/x\t/b\t200\t2\t-\t-\n' >&4
+	wait_for grep -q '^method' "$out"
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	exec 4>&-
+	[ "$rc" -eq 0 ]
+	run cut -f1-7 "$out"
+	assert_output "$(printf '%s\n' 'stats	10	10	1	0.10	1	1' \
+	    'section	10	1	/a	1	1	0' 'method	10	GET	1' \
+	    'stats	20	10	1	0.10	2	2' 'section	20	1	/b	1	2	0' \
+	    'method	20	GET	1')"
+}
