@@ -31,6 +31,7 @@
 #define SAVE_MS		5000		/* state saved this often while reading */
 #define STATE_HEADER	"#logtail-state 1"
 #define NAME_VIS	(VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL)
+#define SUM_BYTES	256		/* the head of a file that identifies it */
 
 /* One open file: the one the name points at, or a rotated one draining. */
 struct src {
@@ -57,11 +58,17 @@ struct tfile {
 	int		 resumed;	/* the state file knew it */
 };
 
-/* An entry of the state file: where reading a name stopped. */
+/*
+ * An entry of the state file: where reading a name stopped.  Device and
+ * inode name the file; a checksum of its first bytes tells it from a
+ * new file that was given the inode number of a deleted one.
+ */
 struct mark {
 	uintmax_t	 dev;
 	uintmax_t	 ino;
 	intmax_t	 off;
+	uintmax_t	 sumlen;	/* bytes summed: min(off, SUM_BYTES) */
+	uintmax_t	 sum;		/* FNV-1a of those bytes */
 };
 
 struct logtail {
@@ -300,10 +307,37 @@ end_offset(struct src *s, off_t size)
 	return size;
 }
 
+/* head_sum -- FNV-1a of the first len bytes of fd; -1 if it has fewer */
+static int
+head_sum(int fd, size_t len, uintmax_t *sum)
+{
+	unsigned char head[SUM_BYTES];
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	if (len > sizeof(head) || pread(fd, head, len, 0) != (ssize_t)len)
+		return -1;
+	for (i = 0; i < len; i++)
+		h = (h ^ head[i]) * 1099511628211ULL;
+	*sum = h;
+	return 0;
+}
+
+/* is_marked -- true if the file open on fd is the one m describes */
+static int
+is_marked(int fd, const struct stat *st, const struct mark *m)
+{
+	uintmax_t sum;
+
+	return (uintmax_t)st->st_dev == m->dev &&
+	    (uintmax_t)st->st_ino == m->ino &&
+	    head_sum(fd, m->sumlen, &sum) == 0 && sum == m->sum;
+}
+
 /*
  * src_open -- open path into s at offset off (-1: the end; beyond the
- * end: the start, after a warning).  When dev/ino are given (non-NULL),
- * the file must be that one.  0, or -1 with errno set.
+ * end: the start, after a warning).  With a mark (non-NULL) the file
+ * must be the one it describes.  0, or -1 with errno set.
  */
 static int
 src_open(struct logtail *lt, struct src *s, const char *path, off_t off,
@@ -315,8 +349,7 @@ src_open(struct logtail *lt, struct src *s, const char *path, off_t off,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1 || (want != NULL &&
-	    ((uintmax_t)st.st_dev != want->dev ||
-	    (uintmax_t)st.st_ino != want->ino))) {
+	    !is_marked(fd, &st, want))) {
 		close(fd);
 		errno = ESTALE;
 		return -1;
@@ -439,13 +472,20 @@ drain_all(struct logtail *lt)
 	}
 }
 
-/* put_src -- one state entry */
+/* put_src -- one state entry: NAME DEV INO OFFSET SUMLEN SUM */
 static void
 put_src(FILE *fp, const char *vname, const struct src *s)
 {
-	if (s->fd != -1)
-		fprintf(fp, "%s\t%ju\t%ju\t%jd\n", vname, (uintmax_t)s->dev,
-		    (uintmax_t)s->ino, (intmax_t)s->off);
+	uintmax_t sum = 0;
+	size_t len;
+
+	if (s->fd == -1)
+		return;
+	len = s->off < SUM_BYTES ? (size_t)s->off : SUM_BYTES;
+	if (head_sum(s->fd, len, &sum) == -1)
+		len = 0;	/* cut short since: any file matches */
+	fprintf(fp, "%s\t%ju\t%ju\t%jd\t%zu\t%jx\n", vname,
+	    (uintmax_t)s->dev, (uintmax_t)s->ino, (intmax_t)s->off, len, sum);
 }
 
 /*
@@ -496,28 +536,40 @@ state_save(struct logtail *lt)
 	}
 }
 
-/* parse_mark -- "NAME\tDEV\tINO\tOFF": the name (in place) and the mark */
+/* parse_num -- a whole field as an unsigned number, or -1 */
+static int
+parse_num(const char *s, int base, uintmax_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoumax(s, &end, base);
+	return *end != '\0' || end == s || *s == '-' || errno != 0 ? -1 : 0;
+}
+
+/*
+ * parse_mark -- "NAME\tDEV\tINO\tOFF\tSUMLEN\tSUM": the name (split off
+ * in place; it is vis-encoded, so it holds no TAB) and the mark, or NULL
+ */
 static char *
 parse_mark(char *line, struct mark *m)
 {
-	char *f[3], *end;
+	uintmax_t off;
+	char *f[5];
 	int i;
 
-	for (i = 2; i >= 0; i--) {
+	for (i = 4; i >= 0; i--) {
 		if ((f[i] = strrchr(line, '\t')) == NULL)
 			return NULL;
 		*f[i]++ = '\0';
 	}
-	errno = 0;
-	m->dev = strtoumax(f[0], &end, 10);
-	if (*end != '\0' || end == f[0])
+	if (parse_num(f[0], 10, &m->dev) == -1 ||
+	    parse_num(f[1], 10, &m->ino) == -1 ||
+	    parse_num(f[2], 10, &off) == -1 || off > INTMAX_MAX ||
+	    parse_num(f[3], 10, &m->sumlen) == -1 || m->sumlen > SUM_BYTES ||
+	    parse_num(f[4], 16, &m->sum) == -1)
 		return NULL;
-	m->ino = strtoumax(f[1], &end, 10);
-	if (*end != '\0' || end == f[1])
-		return NULL;
-	m->off = strtoimax(f[2], &end, 10);
-	if (*end != '\0' || end == f[2] || m->off < 0 || errno != 0)
-		return NULL;
+	m->off = (intmax_t)off;
 	return line;
 }
 
@@ -565,16 +617,12 @@ find_rotated(const struct tfile *tf, const struct mark *m)
 static void
 resume(struct logtail *lt, struct tfile *tf, const struct mark *m)
 {
-	struct stat st;
 	char *path;
 
 	tf->resumed = 1;
-	if (stat(tf->name, &st) == 0 && (uintmax_t)st.st_dev == m->dev &&
-	    (uintmax_t)st.st_ino == m->ino) {
-		if (tf->cur.fd == -1 &&
-		    src_open(lt, &tf->cur, tf->name, m->off, m) == 0)
-			return;
-	}
+	if (tf->cur.fd == -1 &&
+	    src_open(lt, &tf->cur, tf->name, m->off, m) == 0)
+		return;
 	if (tf->old.fd != -1)
 		return;
 	if ((path = find_rotated(tf, m)) == NULL) {
@@ -583,7 +631,8 @@ resume(struct logtail *lt, struct tfile *tf, const struct mark *m)
 		return;
 	}
 	if (src_open(lt, &tf->old, path, m->off, m) == -1)
-		warn("%s", path);
+		warnx("%s: rotated file not found, reading the new one from "
+		    "the start", tf->name);
 	free(path);
 }
 

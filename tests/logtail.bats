@@ -73,40 +73,25 @@ same_lines() {
 	}
 }
 
-# rename_run N EVERY ARGS... -- write N numbered lines, renaming the log
-# and creating a new one every EVERY lines the way logrotate does; the
-# writer goes on with 5 lines into the renamed file before it reopens
-# (a server before its postrotate signal).  Every line once, in order.
+# write MODE N EVERY -- run the fixture writer on $LOG (see its header);
+# sets n to the number of lines it wrote
+write() {
+	n=$("$FIXTURES/logtail/writer" "$1" "$LOG" "$2" "$3" "$OUT" "$ERR")
+}
+
+# rename_run ARGS... -- 100,000 numbered lines, the log renamed and a
+# new one created every 10,000 lines, the writer going on for 5 lines
+# in the renamed file before it reopens: every line once, in order.
 rename_run() {
-	local n=$1 every=$2 i j k=0
-	shift 2
 	: > "$LOG"
 	start_tail -b "$@" "$LOG"
-	exec 7>>"$LOG"
-	for ((i = 1; i <= n; i++)); do
-		echo "$i" >&7
-		((i % every == 0)) || continue
-		mv "$LOG" "$LOG.$i"
-		: > "$LOG"
-		for ((j = 1; j <= 5; j++)); do
-			echo "$((i + j))" >&7
-		done
-		i=$((i + 5))
-		n=$((n + 5))
-		exec 7>>"$LOG"
-		k=$((k + 1))
-		# Wait until logtail has noticed, so that no rotated file is
-		# skipped unseen (two renames between two looks).
-		wait_for said "$k" 'replaced, following the new file'
-	done
-	exec 7>&-
+	write rename 100000 10000
 	wait_for has_lines "$n"
 	[ "$(sort -n "$OUT" | uniq -d | wc -l)" -eq 0 ]
 	sort -n "$OUT" > "$BATS_TEST_TMPDIR/sorted"
 	seq 1 "$n" | cmp - "$BATS_TEST_TMPDIR/sorted"
-	# Every file's lines in the order written: the output is the
-	# numbers in order, except that a renamed file's last lines may
-	# come a little after the first lines of the new one.
+	# In order, except that the last lines of a renamed file may come a
+	# little after the first lines of the new one (lines interleave).
 	run awk 'NR > 1 && $1 < prev - 10 { bad++ } { prev = $1 }
 	    END { print bad + 0 }' "$OUT"
 	assert_output 0
@@ -209,23 +194,11 @@ rename_run() {
 }
 
 @test "copytruncate: 100,000 lines, copied and truncated every 10,000" {
-	local i k=0
 	: > "$LOG"
 	start_tail -b "$LOG"
-	exec 7>>"$LOG"
-	for ((i = 1; i <= 100000; i++)); do
-		echo "$i" >&7
-		((i % 10000 == 0)) || continue
-		# The writer pauses around copy and truncate, so nothing falls
-		# in the loss window the man page describes.
-		wait_for has_lines "$i"
-		wait_for at_end "$LOG"
-		cp "$LOG" "$LOG.$i"
-		: > "$LOG"
-		k=$((k + 1))
-		wait_for said "$k" 'truncated, reading from the start'
-	done
-	exec 7>&-
+	# The writer pauses around each copy and truncation, so that no line
+	# falls in the loss window the man page describes: exact equality.
+	write copytruncate 100000 10000
 	wait_for has_lines 100000
 	stop_tail
 	same_lines seq 1 100000
@@ -287,10 +260,7 @@ rename_run() {
 	local n=30000
 	: > "$LOG"
 	start_tail -b --state "$STATE" "$LOG"
-	(for ((i = 1; i <= n; i++)); do
-		echo "$i"
-		((i % 1000 == 0)) && sleep 0.05
-	done >> "$LOG") 3>&- &
+	write pace "$n" 500 3>&- &
 	local writer=$!
 	wait_for has_lines 5000
 	stop_tail
