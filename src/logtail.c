@@ -797,6 +797,31 @@ follow(struct logtail *lt)
 	}
 }
 
+/* src_free -- close without a word and free: the end of the program */
+static void
+src_free(struct src *s)
+{
+	if (s->fd != -1)
+		close(s->fd);
+	free(s->buf);
+	s->buf = NULL;
+}
+
+/* cleanup -- release every file and buffer */
+static void
+cleanup(struct logtail *lt)
+{
+	size_t i;
+
+	for (i = 0; i < lt->nfiles; i++) {
+		src_free(&lt->files[i].cur);
+		src_free(&lt->files[i].old);
+		free(lt->files[i].dir);
+	}
+	free(lt->files);
+	watch_close(&lt->watch);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -864,5 +889,6 @@ main(int argc, char *argv[])
 	if (lt.state != NULL)
 		state_save(&lt);
 	out_finish(&lt.out);
+	cleanup(&lt);
 	return lt.rval;
 }
