@@ -93,8 +93,10 @@ struct record {
 
 /* record.c: the one reader and the one writer of the record format */
 int	 rec_split(char *, size_t, struct record *);
+void	 rec_unsplit(char *, size_t);
 enum rec_type rec_type_of(const char *, size_t);
 size_t	 rec_unescape(char *, size_t);
+int	 hex_digit_value(int);
 int	 rec_time(const struct record *, int64_t *);
 
 /* out.c: buffered output on a file descriptor */
@@ -134,6 +136,10 @@ enum lr_status { LR_LINE, LR_TOOLONG, LR_EOF, LR_ERROR };
 void	 lr_init(struct linereader *, int, size_t, struct out *);
 void	 lr_free(struct linereader *);
 enum lr_status lr_next(struct linereader *, char **, size_t *);
+
+/* inputs.c: each input named on the command line in turn */
+int	 each_input(int, char *[], const char *,
+	    int (*)(void *, int, const char *), void *);
 
 /* timeconv.c: calendar arithmetic without the C library's time zone state */
 int64_t	 days_from_civil(int64_t, unsigned, unsigned);

@@ -67,8 +67,20 @@ rec_split(char *line, size_t len, struct record *r)
 	return n;
 }
 
-static int
-hexval(int c)
+/* rec_unsplit -- turn the NULs rec_split left back into TABs, to show a line */
+void
+rec_unsplit(char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] == '\0')
+			line[i] = '\t';
+}
+
+/* hex_digit_value -- the value of the hex digit c, or -1 */
+int
+hex_digit_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -101,9 +113,9 @@ rec_unescape(char *s, size_t len)
 		case 'r': s[o++] = '\r'; i++; break;
 		case '\\': s[o++] = '\\'; i++; break;
 		case 'x':
-			if (i + 3 < len &&
-			    (hi = hexval((unsigned char)s[i + 2])) >= 0 &&
-			    (lo = hexval((unsigned char)s[i + 3])) >= 0) {
+			if (i + 3 < len && (hi = hex_digit_value(
+			    (unsigned char)s[i + 2])) >= 0 && (lo =
+			    hex_digit_value((unsigned char)s[i + 3])) >= 0) {
 				s[o++] = (char)(hi << 4 | lo);
 				i += 3;
 				break;

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include <err.h>
 
@@ -208,10 +207,11 @@ handle_line(struct alerter *a, char *line, size_t len, size_t lineno)
 		    r.field[1], r.len[1]);
 }
 
-/* run -- read one input to its end */
-static void
-run(struct alerter *a, int fd, const char *name)
+/* run -- read one input to its end; a read error is warned about only */
+static int
+run(void *ctx, int fd, const char *name)
 {
+	struct alerter *a = ctx;
 	struct linereader lr;
 	char *line;
 	size_t len;
@@ -232,6 +232,7 @@ run(struct alerter *a, int fd, const char *name)
 			handle_line(a, line, len, lr.lineno);
 	}
 	lr_free(&lr);
+	return EXIT_OK;
 }
 
 static void
@@ -262,7 +263,7 @@ main(int argc, char *argv[])
 	struct alerter a;
 	const char *thr = THRESHOLD_DEFAULT;
 	int64_t window = WINDOW_DEFAULT, threshold;
-	int ch, fd, i, rval = EXIT_OK;
+	int ch, rval;
 
 	while ((ch = getopt_long(argc, argv, "ht:Vw:", longopts, NULL)) != -1)
 		switch (ch) {
@@ -290,21 +291,7 @@ main(int argc, char *argv[])
 	install_signal_exit();
 	setup(&a, window, threshold);
 	out_str(&a.out, RECORDS_HEADER "\n");
-	if (argc == 0)
-		run(&a, STDIN_FILENO, "-");
-	for (i = 0; i < argc && !stop_requested; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			run(&a, STDIN_FILENO, "-");
-			continue;
-		}
-		if ((fd = open(argv[i], O_RDONLY)) < 0) {
-			warn("%s", argv[i]);
-			rval = EXIT_NOINPUT;
-			continue;
-		}
-		run(&a, fd, argv[i]);
-		close(fd);
-	}
+	rval = each_input(argc, argv, "-", run, &a);
 	bad_summary(&a.bad);
 	bad_summary(&a.late);
 	out_finish(&a.out);

@@ -7,8 +7,6 @@
  * quoted strings are decoded in place only once the whole line has been
  * found good, so a warning always shows the line as it was read.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,19 +177,6 @@ clf_quoted(char **pp, char *end, struct span *s)
 	return 0;
 }
 
-/* hexval -- the value of a hex digit, or -1 */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * clf_unescape -- decode Apache and nginx escapes in place: \" \\ \xHH
  * and Apache's \n \r \t \b \f \v.  Any other backslash stays literal.
@@ -218,8 +203,8 @@ clf_unescape(struct span *s)
 		case 'f': *w++ = '\f'; break;
 		case 'v': *w++ = '\v'; break;
 		case 'x':
-			if (r + 3 < end && (hi = hexval(r[2])) >= 0 &&
-			    (lo = hexval(r[3])) >= 0) {
+			if (r + 3 < end && (hi = hex_digit_value(r[2])) >= 0 &&
+			    (lo = hex_digit_value(r[3])) >= 0) {
 				*w++ = (char)(hi << 4 | lo);
 				r += 2;
 				break;
@@ -594,9 +579,10 @@ parse_line(struct logparse *lp, size_t lineno, char *line, size_t len)
 }
 
 /* parse_fd -- every line of one input, to the end or a stop signal */
-static void
-parse_fd(struct logparse *lp, int fd, const char *name)
+static int
+parse_fd(void *ctx, int fd, const char *name)
 {
+	struct logparse *lp = ctx;
 	struct linereader lr;
 	enum lr_status st;
 	char *line;
@@ -622,26 +608,7 @@ parse_fd(struct logparse *lp, int fd, const char *name)
 	}
 	lr_free(&lr);
 	bad_summary(&lp->bad);
-}
-
-/* parse_file -- open a named input ("-" is standard input) and parse it */
-static void
-parse_file(struct logparse *lp, const char *name)
-{
-	int fd;
-
-	if (strcmp(name, "-") == 0) {
-		parse_fd(lp, STDIN_FILENO, "stdin");
-		return;
-	}
-	if ((fd = open(name, O_RDONLY)) == -1) {
-		warn("%s", name);
-		if (lp->rval == EXIT_OK)
-			lp->rval = EXIT_NOINPUT;
-		return;
-	}
-	parse_fd(lp, fd, name);
-	close(fd);
+	return EXIT_OK;
 }
 
 /* format_of -- the -f argument, or exit with usage status */
@@ -676,7 +643,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct logparse lp;
-	int ch, i;
+	int ch, rval;
 
 	memset(&lp, 0, sizeof(lp));
 	while ((ch = getopt_long(argc, argv, "f:hqV", longopts, NULL)) != -1) {
@@ -704,10 +671,8 @@ main(int argc, char *argv[])
 	install_signal_exit();
 	out_init(&lp.out, STDOUT_FILENO, OUT_BUFSIZE);
 	out_str(&lp.out, RECORDS_HEADER "\n");
-	if (argc == 0)
-		parse_file(&lp, "-");
-	for (i = 0; i < argc && !stop_requested; i++)
-		parse_file(&lp, argv[i]);
+	rval = each_input(argc, argv, "stdin", parse_fd, &lp);
 	out_finish(&lp.out);
-	return lp.rval;
+	/* A read error outranks an input that could not be opened. */
+	return lp.rval != EXIT_OK ? lp.rval : rval;
 }

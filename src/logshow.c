@@ -9,7 +9,6 @@
  * line ever reaches the terminal raw.  Output is flushed after each group
  * and whenever the next read could block.
  */
-#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -38,11 +37,13 @@ struct show {
 	struct badinput	 bad;
 };
 
+/* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
 static void __dead2
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: %s [-hrV] [file ...]\n", getprogname());
-	exit(EXIT_USAGE);
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hrV] "
+	    "[file ...]\n", getprogname());
+	exit(status);
 }
 
 /*
@@ -98,6 +99,14 @@ numbers(struct record *r, int from, int to, int64_t *v)
 	return 0;
 }
 
+/* out_label -- a label, then a number */
+static void
+out_label(struct out *o, const char *label, int64_t v)
+{
+	out_str(o, label);
+	out_int(o, v);
+}
+
 /* end_group -- finish the open stats group's last line and flush */
 static void
 end_group(struct show *sh)
@@ -145,34 +154,23 @@ show_stats(struct show *sh, struct record *r)
 	fmt_bytes(b2, sizeof(b2), v[STATS_TOTAL_BYTES]);
 	out_char(o, '[');
 	out_str(o, when);
-	out_str(o, "] last ");
-	out_int(o, v[STATS_INTERVAL]);
-	out_str(o, "s: ");
-	out_int(o, v[STATS_HITS]);
+	out_label(o, "] last ", v[STATS_INTERVAL]);
+	out_label(o, "s: ", v[STATS_HITS]);
 	out_str(o, v[STATS_HITS] == 1 ? " hit (" : " hits (");
 	out_str(o, safe(sh, r, STATS_RATE));
 	out_str(o, "/s), ");
 	out_str(o, b1);
-	out_str(o, "\n  total ");
-	out_int(o, v[STATS_TOTAL_HITS]);
+	out_label(o, "\n  total ", v[STATS_TOTAL_HITS]);
 	out_str(o, v[STATS_TOTAL_HITS] == 1 ? " hit, " : " hits, ");
 	out_str(o, b2);
-	out_str(o, " | hosts ");
-	out_int(o, v[STATS_HOSTS]);
-	out_str(o, " | late ");
-	out_int(o, v[STATS_LATE]);
-	out_str(o, " | bad ");
-	out_int(o, v[STATS_BAD]);
-	out_str(o, "\n  status 2xx ");
-	out_int(o, v[STATS_2XX]);
-	out_str(o, "  3xx ");
-	out_int(o, v[STATS_3XX]);
-	out_str(o, "  4xx ");
-	out_int(o, v[STATS_4XX]);
-	out_str(o, "  5xx ");
-	out_int(o, v[STATS_5XX]);
-	out_str(o, "  other ");
-	out_int(o, v[STATS_OTHER]);
+	out_label(o, " | hosts ", v[STATS_HOSTS]);
+	out_label(o, " | late ", v[STATS_LATE]);
+	out_label(o, " | bad ", v[STATS_BAD]);
+	out_label(o, "\n  status 2xx ", v[STATS_2XX]);
+	out_label(o, "  3xx ", v[STATS_3XX]);
+	out_label(o, "  4xx ", v[STATS_4XX]);
+	out_label(o, "  5xx ", v[STATS_5XX]);
+	out_label(o, "  other ", v[STATS_OTHER]);
 	out_end(o);
 	sh->group = G_STATS;
 	return 0;
@@ -213,10 +211,8 @@ show_section(struct show *sh, struct record *r)
 	    v[SECTION_HITS] == 1 ? "" : "s");
 	out_str(o, num);
 	out_str(o, b);
-	out_str(o, " (4xx ");
-	out_int(o, v[SECTION_4XX]);
-	out_str(o, ", 5xx ");
-	out_int(o, v[SECTION_5XX]);
+	out_label(o, " (4xx ", v[SECTION_4XX]);
+	out_label(o, ", 5xx ", v[SECTION_5XX]);
 	out_str(o, ")\n");
 	return 0;
 }
@@ -285,17 +281,6 @@ show_line(struct show *sh, char *line, size_t len)
 	}
 }
 
-/* unsplit -- turn the NULs rec_split left back into TABs, to show a line */
-static void
-unsplit(char *line, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (line[i] == '\0')
-			line[i] = '\t';
-}
-
 /* has_line -- true if the reader holds a whole line not yet returned */
 static int
 has_line(const struct linereader *lr)
@@ -318,8 +303,9 @@ would_block(int fd)
  * ready: a block is never left half shown while the program waits.
  */
 static int
-show_fd(struct show *sh, int fd, const char *name)
+show_fd(void *ctx, int fd, const char *name)
 {
+	struct show *sh = ctx;
 	struct linereader lr;
 	enum lr_status s;
 	char *line;
@@ -341,42 +327,16 @@ show_fd(struct show *sh, int fd, const char *name)
 			out_write(&sh->out, line, len);
 			out_end(&sh->out);
 		} else if (show_line(sh, line, len) == -1) {
-			unsplit(line, len);
+			rec_unsplit(line, len);
 			bad_report(&sh->bad, lr.lineno, "malformed record",
 			    line, len);
 		}
-		if (!has_line(&lr) && would_block(fd)) {
-			end_group(sh);
-			out_flush(&sh->out);
-		}
+		if (!has_line(&lr) && would_block(fd))
+			end_group(sh);	/* it flushes */
 	}
 	end_group(sh);
 	lr_free(&lr);
 	bad_summary(&sh->bad);
-	return rval;
-}
-
-/* show_files -- each file in turn ("-": standard input) */
-static int
-show_files(struct show *sh, int argc, char **argv)
-{
-	int fd, i, rval = 0, r;
-
-	if (argc == 0)
-		return show_fd(sh, STDIN_FILENO, "stdin");
-	for (i = 0; i < argc && !stop_requested; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			r = show_fd(sh, STDIN_FILENO, "stdin");
-		} else if ((fd = open(argv[i], O_RDONLY)) == -1) {
-			warn("%s", argv[i]);
-			r = EXIT_NOINPUT;
-		} else {
-			r = show_fd(sh, fd, argv[i]);
-			close(fd);
-		}
-		if (r != 0 && rval == 0)
-			rval = r;
-	}
 	return rval;
 }
 
@@ -396,8 +356,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "hrV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			printf("usage: %s [-hrV] [file ...]\n", getprogname());
-			return EXIT_OK;
+			usage(EXIT_OK);
 		case 'r':
 			sh.raw = 1;
 			break;
@@ -405,14 +364,14 @@ main(int argc, char *argv[])
 			printf("logshow %s\n", HTTPMON_VERSION);
 			return EXIT_OK;
 		default:
-			usage();
+			usage(EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	install_signal_exit();
 	out_init(&sh.out, STDOUT_FILENO, OUT_BUFSIZE);
-	rval = show_files(&sh, argc, argv);
+	rval = each_input(argc, argv, "stdin", show_fd, &sh);
 	free(sh.vis);
 	out_finish(&sh.out);
 	return rval;

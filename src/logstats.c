@@ -8,8 +8,6 @@
  * one before it, in its grace period); per interval, memory is one node
  * per distinct section, host and method, freed when the interval closes.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,12 +85,13 @@ key_cmp(const struct key *a, const struct key *b)
 RB_GENERATE_INTERNAL(keytree, key, entry, key_cmp,
     __attribute__((__unused__)) static)
 
+/* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
 static void __dead2
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: %s [-hV] [-g secs] [-i secs] [-n count] "
-	    "[file ...]\n", getprogname());
-	exit(EXIT_USAGE);
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
+	    "[-g secs] [-i secs] [-n count] [file ...]\n", getprogname());
+	exit(status);
 }
 
 /* floor_div -- a / b rounded toward minus infinity (b > 0) */
@@ -400,11 +399,8 @@ static void
 count_bad(struct stats *st, size_t lineno, const char *why, char *line,
     size_t len)
 {
-	size_t i;
-
-	for (i = 0; line != NULL && i < len; i++)
-		if (line[i] == '\0')
-			line[i] = '\t';
+	if (line != NULL)
+		rec_unsplit(line, len);
 	bad_report(&st->bad, lineno, why, line, len);
 	if (st->have_clock)
 		current(st)->bad++;
@@ -514,8 +510,9 @@ finish(struct stats *st)
 
 /* stats_fd -- read records from fd until end of input or a signal */
 static int
-stats_fd(struct stats *st, int fd, const char *name)
+stats_fd(void *ctx, int fd, const char *name)
 {
+	struct stats *st = ctx;
 	struct linereader lr;
 	enum lr_status s;
 	char *line;
@@ -537,30 +534,6 @@ stats_fd(struct stats *st, int fd, const char *name)
 	}
 	lr_free(&lr);
 	bad_summary(&st->bad);
-	return rval;
-}
-
-/* stats_files -- each file in turn as one stream ("-": standard input) */
-static int
-stats_files(struct stats *st, int argc, char **argv)
-{
-	int fd, i, rval = 0, r;
-
-	if (argc == 0)
-		return stats_fd(st, STDIN_FILENO, "stdin");
-	for (i = 0; i < argc && !stop_requested; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			r = stats_fd(st, STDIN_FILENO, "stdin");
-		} else if ((fd = open(argv[i], O_RDONLY)) == -1) {
-			warn("%s", argv[i]);
-			r = EXIT_NOINPUT;
-		} else {
-			r = stats_fd(st, fd, argv[i]);
-			close(fd);
-		}
-		if (r != 0 && rval == 0)
-			rval = r;
-	}
 	return rval;
 }
 
@@ -589,9 +562,7 @@ main(int argc, char *argv[])
 			st.grace = opt_number("-g", optarg, 0, 86400);
 			break;
 		case 'h':
-			printf("usage: %s [-hV] [-g secs] [-i secs] "
-			    "[-n count] [file ...]\n", getprogname());
-			return EXIT_OK;
+			usage(EXIT_OK);
 		case 'i':
 			st.ival = opt_number("-i", optarg, 1, 86400);
 			break;
@@ -602,7 +573,7 @@ main(int argc, char *argv[])
 			printf("logstats %s\n", HTTPMON_VERSION);
 			return EXIT_OK;
 		default:
-			usage();
+			usage(EXIT_USAGE);
 		}
 	}
 	argc -= optind;
@@ -612,7 +583,8 @@ main(int argc, char *argv[])
 		st.grace = st.ival;
 	install_signal_exit();
 	out_init(&st.out, STDOUT_FILENO, OUT_BUFSIZE);
-	rval = stats_files(&st, argc, argv);
+	/* The files in turn are one stream. */
+	rval = each_input(argc, argv, "stdin", stats_fd, &st);
 	finish(&st);
 	interval_clear(&st.slot[0]);
 	interval_clear(&st.slot[1]);
