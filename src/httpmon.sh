@@ -21,14 +21,16 @@ top=5
 format=auto
 from_start=
 no_follow=
+state=
+poll=
 file=/tmp/access.log
 workdir=
 job=
 
 usage() {
 	cat <<USAGE
-usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-t threshold]
-       [-w window] [file]
+usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
+       [-s statefile] [-t threshold] [-w window] [file]
   -t, --threshold N        alert when the average hits/s over the window
                            exceeds N (default $threshold; decimals allowed)
   -w, --window, --time_window SECS
@@ -38,6 +40,8 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-t threshold]
   -f, --format FMT         auto, clf, combined or csv (default $format)
   -b, --from-start         read the file from its start, then follow it
   -N, --no-follow          read the file from its start to its end, then exit
+  -s, --state FILE         remember where reading stopped; resume there
+  -p, --poll SECS          look at the file every SECS instead of inotify
   -h, --help               this help;  -V, --version  the version
 file defaults to $file.
 USAGE
@@ -66,6 +70,10 @@ parse_options() {
 		--top=*) top=${1#*=} ;;
 		-f|--format) need_arg "$@"; format=$2; shift ;;
 		--format=*) format=${1#*=} ;;
+		-s|--state) need_arg "$@"; state=$2; shift ;;
+		--state=*) state=${1#*=} ;;
+		-p|--poll) need_arg "$@"; poll=$2; shift ;;
+		--poll=*) poll=${1#*=} ;;
 		-b|--from-start) from_start=1 ;;
 		-N|--no-follow) no_follow=1 ;;
 		-h|--help) usage; exit 0 ;;
@@ -90,6 +98,10 @@ check_options() {
 	    die 64 "${out#logstats: }"
 	out=$(logparse -f "$format" </dev/null 2>&1 >/dev/null) ||
 	    die 64 "${out#logparse: }"
+	if [ -n "$poll" ]; then
+		out=$(logtail -N -p "$poll" /dev/null 2>&1 >/dev/null) ||
+		    die 64 "${out#logtail: }"
+	fi
 	if [ -n "$no_follow" ] && [ ! -r "$file" ]; then
 		[ -e "$file" ] && die 66 "$file: not readable"
 		die 66 "$file: no such file"
@@ -128,7 +140,9 @@ pipeline() {
 	else
 		tail_opts=(--ticks)
 		[ -n "$from_start" ] && tail_opts+=(--from-start)
+		[ -n "$poll" ] && tail_opts+=(--poll "$poll")
 	fi
+	[ -n "$state" ] && tail_opts+=(--state "$state")
 	{
 		logstats -i "$interval" -n "$top" < "$workdir/records" &
 		stats_pid=$!

@@ -179,3 +179,16 @@ expected_by_rule() {
 	# 30 hits/s: the 10 s window first holds more than 250 hits at S+9 (270)
 	assert_line "High traffic generated an alert - hits = 270, triggered at $(date -u -d @$((S + 9)) +%Y-%m-%dT%H:%M:%SZ)"
 }
+
+@test "--state: a second replay reads only the lines added since the first" {
+	local log=$BATS_TEST_TMPDIR/access.log st=$BATS_TEST_TMPDIR/tail.state
+	loggen -f clf -r 4:10 > "$log"
+	run --separate-stderr httpmon.sh -N -s "$st" "$log"
+	assert_success
+	assert_line --partial "total 40 hits"
+	loggen -f clf -r 3:10 -s $((S + 10)) >> "$log"
+	run --separate-stderr httpmon.sh -N -s "$st" "$log"
+	assert_success
+	assert_line --partial "total 30 hits"
+	refute_line --partial "total 70 hits"
+}
