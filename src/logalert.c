@@ -207,7 +207,7 @@ handle_line(struct alerter *a, char *line, size_t len, size_t lineno)
 		    r.field[1], r.len[1]);
 }
 
-/* run -- read one input to its end; a read error is warned about only */
+/* run -- read one input to its end; EXIT_FAIL after a read error */
 static int
 run(void *ctx, int fd, const char *name)
 {
@@ -216,6 +216,7 @@ run(void *ctx, int fd, const char *name)
 	char *line;
 	size_t len;
 	enum lr_status st;
+	int rval = EXIT_OK;
 
 	a->bad.file = a->late.file = name;
 	lr_init(&lr, fd, LINE_MAX_DEFAULT, &a->out);
@@ -223,6 +224,7 @@ run(void *ctx, int fd, const char *name)
 	    (st = lr_next(&lr, &line, &len)) != LR_EOF) {
 		if (st == LR_ERROR) {
 			warn("%s", name);
+			rval = EXIT_FAIL;
 			break;
 		}
 		if (st == LR_TOOLONG)
@@ -232,7 +234,7 @@ run(void *ctx, int fd, const char *name)
 			handle_line(a, line, len, lr.lineno);
 	}
 	lr_free(&lr);
-	return EXIT_OK;
+	return rval;
 }
 
 static void

@@ -121,3 +121,8 @@ hit() {
 	run -66 logalert "$BATS_TEST_TMPDIR/nope"
 	assert_output --partial "nope: No such file or directory"
 }
+
+@test "a read error is reported and exits 1" {
+	run -1 logalert "$BATS_TEST_TMPDIR"
+	assert_output --partial "Is a directory"
+}
