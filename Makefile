@@ -30,9 +30,12 @@ $(OBJDIR)/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# A program that needs a library of its own names it here: LIBS_NAME.
+LIBS_logview = -lncursesw
+
 $(BINDIR)/%: $(OBJDIR)/%.o $(COMMON_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$(*F)) $(LDLIBS)
 
 $(BINDIR)/httpmon.sh: src/httpmon.sh
 	@mkdir -p $(@D)
