@@ -53,12 +53,39 @@ check:
 	$(MAKE) test
 	$(MAKE) sanitize
 	$(MAKE) test-sanitize
+	$(MAKE) fuzz-smoke
 
 test: all
 	bats tests
 
 test-sanitize: sanitize
 	HTTPMON_BIN=$(CURDIR)/san/bin bats tests
+
+# libFuzzer targets fuzz/fuzz_NAME.c under ASan+UBSan (clang), linked with
+# common/.  make fuzz FUZZTIME=S runs each for S/(number of targets) seconds;
+# make fuzz-smoke is CI's minute in all; make fuzz-merge adds the inputs a
+# run found (fuzz/new/NAME) that reach new code to fuzz/corpus/NAME.
+FUZZCC	?= clang
+FUZZTIME ?= 60
+FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS = $(patsubst %,fuzz/bin/%,$(FUZZ_TARGETS))
+FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+fuzz/bin/%: fuzz/%.c fuzz/memout.h $(COMMON_SRC) $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZCC) $(CSTD) $(WARN) $(FUZZ_FLAGS) $(BSD_CFLAGS) -Icommon \
+	    -o $@ $< $(COMMON_SRC) $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+	sh fuzz/run $(FUZZTIME) $(FUZZ_TARGETS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	sh fuzz/run -s 60 $(FUZZ_TARGETS)
+
+fuzz-merge: $(FUZZ_BINS)
+	for t in $(FUZZ_TARGETS); do mkdir -p fuzz/new/$$t; \
+	    fuzz/bin/$$t -merge=1 fuzz/corpus/$$t fuzz/new/$$t || exit 1; done
 
 # The README's demo: the monitor live on a simulated log, nothing to set up.
 demo:
@@ -72,7 +99,14 @@ replay:
 	$(MAKE) all
 	sh scripts/demo replay
 
-clean:
-	rm -rf bin obj san
+# Speed and memory beside cat | cat, GoAccess and mawk (README: Speed and
+# memory); BENCH_ARGS="--lines 5000000 --runs 3" for more.
+bench:
+	sh scripts/setup
+	$(MAKE) all
+	scripts/bench $(BENCH_ARGS)
 
-.PHONY: all sanitize check test test-sanitize demo replay clean
+clean:
+	rm -rf bin obj san fuzz/bin
+
+.PHONY: all sanitize check test test-sanitize fuzz fuzz-smoke fuzz-merge demo replay bench clean
