@@ -17,6 +17,7 @@
  *   tick     TIME
  *   alert    TIME HITS AVG THRESHOLD MESSAGE
  *   recover  TIME HITS AVG THRESHOLD MESSAGE
+ *   window   TIME HITS AVG THRESHOLD LASTSEC    (logalert -s only)
  *   bad      LINE REASON
  *   stats    END INTERVAL HITS RATE BYTES TOTAL_HITS TOTAL_BYTES
  *            S2XX S3XX S4XX S5XX SOTHER HOSTS LATE BAD
@@ -56,7 +57,13 @@ enum alert_field {
 
 enum rec_type {
 	REC_UNKNOWN, REC_COMMENT, REC_HIT, REC_TICK, REC_ALERT, REC_RECOVER,
-	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD
+	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD, REC_WINDOW
+};
+
+/* Field indexes of a window record (logalert -s: each evaluation). */
+enum window_field {
+	WINDOW_TYPE, WINDOW_TIME, WINDOW_HITS, WINDOW_AVG, WINDOW_THRESHOLD,
+	WINDOW_LASTSEC, WINDOW_NFIELDS
 };
 
 /* Field indexes of a stats record. */

@@ -16,6 +16,7 @@ static const struct {
 	{ "stats", 5, REC_STATS },
 	{ "section", 7, REC_SECTION },
 	{ "method", 6, REC_METHOD },
+	{ "window", 6, REC_WINDOW },
 };
 
 /* rec_type_of -- the type named by a record's first field */

@@ -15,6 +15,9 @@
  *
  * The window is a ring of W per-second counts and their running sum:
  * memory O(W), O(1) amortised work per record.
+ *
+ * With -s, every evaluation at t also writes a window record: the hits
+ * and average it saw, and the hits of second t-1 alone, for a live view.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -40,6 +43,7 @@ struct alerter {
 	int64_t		 now;		/* T, the largest time seen */
 	int		 started;	/* a time has been seen */
 	int		 alerting;
+	int		 status;	/* -s: a window record per evaluation */
 	struct out	 out;
 	struct badinput	 bad;
 	struct badinput	 late;
@@ -49,7 +53,7 @@ struct alerter {
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hsV] "
 	    "[-t threshold] [-w window] [file ...]\n", getprogname());
 	exit(status);
 }
@@ -81,18 +85,25 @@ over_threshold(const struct alerter *a, uint64_t hits)
 	    (unsigned __int128)a->threshold * (uint64_t)a->window;
 }
 
+/* format_avg -- hits / W to two decimals, rounded half up, no floats */
+static void
+format_avg(const struct alerter *a, char *buf, size_t size, uint64_t hits)
+{
+	uint64_t hundredths;
+
+	hundredths = (hits * 200 + (uint64_t)a->window) /
+	    (2 * (uint64_t)a->window);
+	snprintf(buf, size, "%" PRIu64 ".%02" PRIu64, hundredths / 100,
+	    hundredths % 100);
+}
+
 /* emit -- write an alert or recover record for second t and flush it */
 static void
 emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 {
 	char when[40], msg[160], avg[32];
-	uint64_t hundredths;
 
-	/* avg = hits / W to two decimals, rounded half up, no floats */
-	hundredths = (hits * 200 + (uint64_t)a->window) /
-	    (2 * (uint64_t)a->window);
-	snprintf(avg, sizeof(avg), "%" PRIu64 ".%02" PRIu64, hundredths / 100,
-	    hundredths % 100);
+	format_avg(a, avg, sizeof(avg), hits);
 	fmt_rfc3339(when, sizeof(when), t);
 	if (alert)
 		snprintf(msg, sizeof(msg), "High traffic generated an alert - "
@@ -112,11 +123,36 @@ emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 	out_flush(&a->out);
 }
 
+/*
+ * emit_window -- with -s, the window record of the evaluation at t: the
+ * hits in [t-W, t-1], their average, the threshold and the hits of
+ * second t-1.  Flushed when the input would block, like everything else.
+ */
+static void
+emit_window(struct alerter *a, int64_t t, uint64_t hits, uint64_t lastsec)
+{
+	char avg[32];
+
+	format_avg(a, avg, sizeof(avg), hits);
+	out_str(&a->out, "window\t");
+	out_int(&a->out, t);
+	out_char(&a->out, '\t');
+	out_int(&a->out, (int64_t)hits);
+	out_field(&a->out, avg, strlen(avg));
+	out_field(&a->out, a->thrtext, strlen(a->thrtext));
+	out_char(&a->out, '\t');
+	out_int(&a->out, (int64_t)lastsec);
+	out_end(&a->out);
+}
+
 /* evaluate -- apply the rule at second boundary t, window sum hits */
 static void
 evaluate(struct alerter *a, int64_t t, uint64_t hits)
 {
 	int over = over_threshold(a, hits);
+
+	if (a->status)
+		emit_window(a, t, hits, a->count[(t - 1) % a->window]);
 
 	if (over && !a->alerting) {
 		a->alerting = 1;
@@ -131,7 +167,8 @@ evaluate(struct alerter *a, int64_t t, uint64_t hits)
  * advance -- move T forward to b, evaluating the window at every second
  * boundary on the way.  After W+1 steps the ring is empty and every
  * further evaluation sees zero hits, which cannot change the state, so a
- * jump of any size costs at most W+1 steps.
+ * jump of any size costs at most W+1 steps.  With -s, the evaluations
+ * skipped would all say zero: one window record at b says it once.
  */
 static void
 advance(struct alerter *a, int64_t b)
@@ -147,6 +184,8 @@ advance(struct alerter *a, int64_t b)
 		a->sum -= a->count[slot];
 		a->count[slot] = 0;
 	}
+	if (a->status && b > a->now + steps)
+		emit_window(a, b, 0, 0);
 	a->now = b;
 }
 
@@ -257,6 +296,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "status", no_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "window", required_argument, NULL, 'w' },
@@ -265,10 +305,13 @@ main(int argc, char *argv[])
 	struct alerter a;
 	const char *thr = THRESHOLD_DEFAULT;
 	int64_t window = WINDOW_DEFAULT, threshold;
-	int ch, rval;
+	int ch, rval, status = 0;
 
-	while ((ch = getopt_long(argc, argv, "ht:Vw:", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "hst:Vw:", longopts, NULL)) != -1)
 		switch (ch) {
+		case 's':
+			status = 1;
+			break;
 		case 't':
 			thr = optarg;
 			break;
@@ -292,6 +335,7 @@ main(int argc, char *argv[])
 
 	install_signal_exit();
 	setup(&a, window, threshold);
+	a.status = status;
 	out_str(&a.out, RECORDS_HEADER "\n");
 	rval = each_input(argc, argv, "-", run, &a);
 	bad_summary(&a.bad);

@@ -266,6 +266,7 @@ show_line(struct show *sh, char *line, size_t len)
 	case REC_HIT:
 	case REC_TICK:
 	case REC_BAD:
+	case REC_WINDOW:
 		return 0;
 	case REC_ALERT:
 	case REC_RECOVER:

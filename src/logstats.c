@@ -465,6 +465,7 @@ do_line(struct stats *st, char *line, size_t len, size_t lineno)
 	case REC_STATS:
 	case REC_SECTION:
 	case REC_METHOD:
+	case REC_WINDOW:
 		break;
 	case REC_HIT:
 		if (r.nfields != HIT_NFIELDS)

@@ -126,3 +126,16 @@ hit() {
 	run -1 logalert "$BATS_TEST_TMPDIR"
 	assert_output --partial "Is a directory"
 }
+
+@test "-s: a window record at every evaluation, one for the rest of a jump" {
+	# W=3: at t the window is [t-3, t-1] and LASTSEC the hits of t-1; the
+	# jump 103 -> 120 evaluates 104..107 (W+1), then one record at 120.
+	fixture_test logalert logalert status -s -w 3 -t 0.5
+}
+
+@test "without -s the same input gives no window record" {
+	run --separate-stderr logalert -w 3 -t 0.5 < "$FIXTURES/logalert/status.in"
+	assert_success
+	refute_output --partial 'window'
+	assert_line --index 1 --partial 'alert	101	2	0.67	0.5	'
+}

@@ -74,3 +74,10 @@ load test_helper
 	assert_line --index 0 '[1970-01-01T00:01:50Z] last 10s: 2 hits (0.20/s), 50 B'
 	assert_line '  total 6 hits, 210 B | hosts 2 | late 1 | bad 0'
 }
+
+@test "window records (logalert -s) are ignored" {
+	run --separate-stderr logshow <<<$'window\t101\t2\t0.67\t0.5\t2'
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+}

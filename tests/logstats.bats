@@ -156,3 +156,10 @@ load test_helper
 	    'stats	20	10	1	0.10	2	2' 'section	20	1	/b	1	2	0' \
 	    'method	20	GET	1')"
 }
+
+@test "window records (logalert -s) are ignored, not counted as bad" {
+	run --separate-stderr logstats -i 10 <<<$'hit\t100\th\t-\tGET\t/a\t/a\t200\t5\t-\t-\nwindow\t101\t1\t0.10\t10\t1'
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 $'stats\t110\t10\t1\t0.10\t5\t1\t5\t1\t0\t0\t0\t0\t1\t0\t0'
+}
