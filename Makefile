@@ -3,6 +3,7 @@
 .SECONDARY:
 
 PREFIX	?= /usr/local
+MANDIR	?= $(PREFIX)/share/man
 BINDIR	?= bin
 OBJDIR	?= obj
 CC	?= cc
@@ -106,7 +107,21 @@ bench:
 	$(MAKE) all
 	scripts/bench $(BENCH_ARGS)
 
+# make install [PREFIX=/usr] [DESTDIR=staging]: programs and the driver in
+# bin, manuals in share/man; the driver finds its stages beside itself.
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(PROGS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGS) $(SCRIPTS))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
+
 clean:
 	rm -rf bin obj san fuzz/bin
 
-.PHONY: all sanitize check test test-sanitize fuzz fuzz-smoke fuzz-merge demo replay bench clean
+.PHONY: all install uninstall sanitize check test test-sanitize fuzz fuzz-smoke fuzz-merge demo replay bench clean

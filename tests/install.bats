@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# make install / uninstall with PREFIX and DESTDIR, and the installed
+# driver running its installed stages without the source tree.
+
+load test_helper
+
+setup() {
+	D=$BATS_TEST_TMPDIR/dest
+	PROGRAMS=$(cd "$ROOT/src" && ls *.c | sed 's/\.c$//'; echo httpmon.sh)
+}
+
+# install_to PREFIX -- make install into $D; quiet unless it fails
+install_to() {
+	run make -s -C "$ROOT" install DESTDIR="$D" PREFIX="$1"
+	assert_success
+}
+
+@test "make install puts the programs, the driver and the manuals under DESTDIR and PREFIX" {
+	local p
+	install_to /usr
+	for p in $PROGRAMS; do
+		[ -x "$D/usr/bin/$p" ] || fail "no $D/usr/bin/$p"
+		[ -f "$D/usr/share/man/man1/$p.1" ] || fail "no manual for $p"
+	done
+	[ -f "$D/usr/share/man/man5/httpmon-records.5" ]
+	run stat -c %a "$D/usr/bin/logalert" "$D/usr/share/man/man1/logalert.1"
+	assert_output $'755\n644'
+}
+
+@test "the installed manuals are what man finds" {
+	command -v man >/dev/null || skip "no man(1)"
+	install_to /opt/httpmon
+	run man -M "$D/opt/httpmon/share/man" -w logalert
+	assert_output "$D/opt/httpmon/share/man/man1/logalert.1"
+	run man -M "$D/opt/httpmon/share/man" -w 5 httpmon-records
+	assert_output "$D/opt/httpmon/share/man/man5/httpmon-records.5"
+}
+
+@test "the installed driver runs the installed stages, not the source tree's" {
+	install_to /usr/local
+	loggen -f combined -r 4:30,15:40,2:60 > "$BATS_TEST_TMPDIR/access.log"
+	run --separate-stderr "$BIN/httpmon.sh" -N -w 30 -t 8 \
+	    "$BATS_TEST_TMPDIR/access.log"
+	assert_success
+	# alerts and stats are two streams merged: compare in sorted order
+	local want
+	want=$(sort <<<"$output")
+	[[ $want == *'High traffic generated an alert'* ]]
+	# Only the installed copy on PATH: a stage missing from it would fail.
+	run --separate-stderr env PATH=/usr/bin:/bin \
+	    "$D/usr/local/bin/httpmon.sh" -N -w 30 -t 8 \
+	    "$BATS_TEST_TMPDIR/access.log"
+	assert_success
+	assert_equal "$(sort <<<"$output")" "$want"
+	# Run from another folder through a symbolic link, as a packager may.
+	ln -s "$D/usr/local/bin/httpmon.sh" "$BATS_TEST_TMPDIR/hm"
+	cd /
+	run --separate-stderr env PATH=/usr/bin:/bin "$BATS_TEST_TMPDIR/hm" \
+	    -N -w 30 -t 8 "$BATS_TEST_TMPDIR/access.log"
+	assert_success
+	assert_equal "$(sort <<<"$output")" "$want"
+}
+
+@test "the installed driver fails, naming the stage, when a stage is missing" {
+	install_to /usr
+	rm "$D/usr/bin/logstats"
+	loggen -f clf -n 50 > "$BATS_TEST_TMPDIR/access.log"
+	run env PATH=/usr/bin:/bin "$D/usr/bin/httpmon.sh" -N \
+	    "$BATS_TEST_TMPDIR/access.log"
+	assert_failure
+	assert_output --partial logstats
+}
+
+@test "make uninstall removes everything make install put there" {
+	install_to /usr
+	run make -s -C "$ROOT" uninstall DESTDIR="$D" PREFIX=/usr
+	assert_success
+	run find "$D" -type f
+	assert_output ''
+}
