@@ -159,6 +159,9 @@ int	 parse_int64(const char *, size_t, int64_t, int64_t, int64_t *);
 int	 parse_decimal_micro(const char *, int64_t *);
 long long opt_number(const char *, const char *, long long, long long);
 
+/* humanize.c: numbers for people */
+void	 fmt_bytes(char *, size_t, int64_t);
+
 /* badinput.c: count bad input, warn about the first few, summarise */
 struct badinput {
 	const char	*kind;		/* "bad" by default, or "late" */

@@ -67,25 +67,6 @@ safe(struct show *sh, struct record *r, int i)
 	return sh->vis;
 }
 
-/* fmt_bytes -- a byte count in B, KiB, MiB, GiB or TiB, one decimal */
-static void
-fmt_bytes(char *buf, size_t size, int64_t n)
-{
-	static const char *unit[] = { "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
-	int u = -1;
-
-	if (n < 1024) {
-		snprintf(buf, size, "%lld B", (long long)n);
-		return;
-	}
-	while (v >= 1024 && u < 3) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, "%.1f %s", v, unit[u]);
-}
-
 /* numbers -- fields from..to of r as integers >= 0; -1 if one is not */
 static int
 numbers(struct record *r, int from, int to, int64_t *v)
