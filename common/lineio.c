@@ -2,9 +2,9 @@
  * lineio.c -- read newline-terminated lines of bounded length.
  *
  * One buffer of the longest allowed line; lines are returned in place
- * (no copy, no allocation per line).  A line longer than the buffer is
- * reported once as LR_TOOLONG and the rest of it skipped, so an abusive
- * line costs a bounded amount of memory.  A last line without a newline
+ * (no copy, no allocation per line).  A line of maxline bytes or more
+ * (newline not counted) is reported once as LR_TOOLONG and the rest of
+ * it skipped, so an abusive line costs a bounded amount of memory.  A last line without a newline
  * at end of input is still returned.  Before a read that may block, the
  * attached output is flushed (the s6 rule: flush whenever you risk
  * blocking on input).
@@ -89,6 +89,16 @@ lr_next(struct linereader *lr, char **line, size_t *len)
 				continue;
 			}
 			lr->lineno++;
+			/*
+			 * Too long however it arrived: whether the newline came
+			 * in the same read must not decide, or a replay could
+			 * differ from the live run.
+			 */
+			if (*len >= lr->cap - READ_CHUNK) {
+				*line = NULL;
+				*len = 0;
+				return LR_TOOLONG;
+			}
 			return LR_LINE;
 		}
 		if (lr->end - lr->start >= lr->cap - READ_CHUNK) {

@@ -140,11 +140,14 @@ clf_quoted(char **pp, char *end, struct span *s)
 static void
 clf_unescape(struct span *s)
 {
-	char *r = s->p, *w = s->p, *end = s->p + s->n;
+	char *r, *w, *end;
 	int hi, lo;
 
+	/* An absent field has no pointer: not even p + 0 is defined. */
 	if (s->n == 0 || memchr(s->p, '\\', s->n) == NULL)
 		return;
+	r = w = s->p;
+	end = s->p + s->n;
 	while (r < end) {
 		if (*r != '\\' || r + 1 == end) {
 			*w++ = *r++;
@@ -179,10 +182,12 @@ clf_unescape(struct span *s)
 static void
 csv_unescape(struct span *s)
 {
-	char *r = s->p, *w = s->p, *end = s->p + s->n;
+	char *r, *w, *end;
 
 	if (s->n == 0 || memchr(s->p, '"', s->n) == NULL)
 		return;
+	r = w = s->p;
+	end = s->p + s->n;
 	while (r < end) {
 		if (*r == '"' && r + 1 < end && r[1] == '"')
 			r++;

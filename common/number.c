@@ -54,8 +54,9 @@ parse_decimal_micro(const char *s, int64_t *micro)
 	int64_t whole = 0, frac = 0;
 	int digits = 0, fdigits = 0;
 
+	/* Whole part at most INT64_MAX / 10^6 - 1, so micro cannot overflow. */
 	for (; *s >= '0' && *s <= '9'; s++, digits++) {
-		if (whole > INT64_C(1000000000000))
+		if (whole > (INT64_MAX / 1000000 - 1 - (*s - '0')) / 10)
 			return -1;
 		whole = whole * 10 + (*s - '0');
 	}
