@@ -106,6 +106,9 @@ size_t	 rec_unescape(char *, size_t);
 int	 hex_digit_value(int);
 int	 rec_time(const struct record *, int64_t *);
 
+/* utf8.c: the length of the valid UTF-8 sequence at s, or 0 */
+size_t	 utf8_seqlen(const char *, size_t);
+
 /* out.c: buffered output on a file descriptor */
 struct out {
 	int	 fd;
