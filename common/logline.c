@@ -72,6 +72,57 @@ days_in_month(int64_t y, int m)
 }
 
 /*
+ * The last date and zone clf_time saw, and what they come to: a log holds
+ * the same "10/Oct/2000" and "-0700" on line after line, so only the
+ * time of day is new.  The key is the date and the zone together, so a
+ * zone or date change (a month boundary) misses the cache and is worked
+ * out in full.
+ */
+static struct {
+	int	 valid;
+	char	 date[11];		/* "10/Oct/2000" */
+	char	 zone[5];		/* "-0700" */
+	int64_t	 base;			/* epoch second of that midnight, UTC */
+} date_cache;
+
+/*
+ * clf_date -- the date and zone of a clf_time stamp at s as the epoch
+ * second of its local midnight, from the cache when they are the last
+ * ones seen.  -1 if they are not a valid date and zone.
+ */
+static int
+clf_date(const char *s, int64_t *base)
+{
+	int d, mon, yh, yl, zh, zm;
+	int64_t y, off;
+
+	if (date_cache.valid && memcmp(s + 1, date_cache.date, 11) == 0 &&
+	    memcmp(s + 22, date_cache.zone, 5) == 0) {
+		*base = date_cache.base;
+		return 0;
+	}
+	d = num2(s + 1);
+	mon = month_from_abbrev(s + 4);
+	yh = num2(s + 8);
+	yl = num2(s + 10);
+	zh = num2(s + 23);
+	zm = num2(s + 25);
+	if (d < 1 || mon == 0 || yh < 0 || yl < 0 || zh < 0 || zh > 23 ||
+	    zm < 0 || zm > 59)
+		return -1;
+	y = yh * 100 + yl;
+	if (d > days_in_month(y, mon))
+		return -1;
+	off = (zh * 3600 + zm * 60) * (s[22] == '-' ? -1 : 1);
+	*base = days_from_civil(y, (unsigned)mon, (unsigned)d) * 86400 - off;
+	memcpy(date_cache.date, s + 1, 11);
+	memcpy(date_cache.zone, s + 22, 5);
+	date_cache.base = *base;
+	date_cache.valid = 1;
+	return 0;
+}
+
+/*
  * clf_time -- "[10/Oct/2000:13:55:36 -0700]" (exactly 28 bytes at s) in
  * epoch seconds UTC: the zone offset is subtracted, so -0700 adds 7 h.
  * Fixed positions, no strptime and no libc time zone state.
@@ -79,32 +130,20 @@ days_in_month(int64_t y, int m)
 static int
 clf_time(const char *s, const char *end, int64_t *t)
 {
-	int d, mon, yh, yl, h, mi, sec, zh, zm;
-	int64_t y, off;
+	int h, mi, sec;
+	int64_t base;
 
 	if (end - s < 28 || s[0] != '[' || s[3] != '/' || s[7] != '/' ||
 	    s[12] != ':' || s[15] != ':' || s[18] != ':' || s[21] != ' ' ||
 	    (s[22] != '+' && s[22] != '-') || s[27] != ']')
 		return -1;
-	d = num2(s + 1);
-	mon = month_from_abbrev(s + 4);
-	yh = num2(s + 8);
-	yl = num2(s + 10);
 	h = num2(s + 13);
 	mi = num2(s + 16);
 	sec = num2(s + 19);
-	zh = num2(s + 23);
-	zm = num2(s + 25);
-	if (d < 1 || mon == 0 || yh < 0 || yl < 0 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || sec < 0 || sec > 60 || zh < 0 || zh > 23 ||
-	    zm < 0 || zm > 59)
+	if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60 ||
+	    clf_date(s, &base) == -1)
 		return -1;
-	y = yh * 100 + yl;
-	if (d > days_in_month(y, mon))
-		return -1;
-	off = (zh * 3600 + zm * 60) * (s[22] == '-' ? -1 : 1);
-	*t = days_from_civil(y, (unsigned)mon, (unsigned)d) * 86400 +
-	    h * 3600 + mi * 60 + sec - off;
+	*t = base + h * 3600 + mi * 60 + sec;
 	return *t < 0 || *t > LOG_TIME_MAX ? -1 : 0;
 }
 
@@ -117,18 +156,24 @@ clf_time(const char *s, const char *end, int64_t *t)
 static int
 clf_quoted(char **pp, char *end, struct span *s)
 {
-	char *p = skip_spaces(*pp, end);
+	char *p = skip_spaces(*pp, end), *q, *b;
 
 	if (p == end || *p != '"')
 		return 0;
-	for (s->p = ++p; p < end; p++) {
-		if (*p == '\\' && p + 1 < end)
-			p++;
-		else if (*p == '"' && (p + 1 == end || p[1] == ' ')) {
-			s->n = (size_t)(p - s->p);
-			*pp = p + 1;
+	s->p = ++p;
+	/*
+	 * memchr to each '"'; a run of backslashes before it escapes it if
+	 * the run is odd (the byte before a run is never an escaping '\').
+	 */
+	while ((q = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		for (b = q; b > s->p && b[-1] == '\\'; b--)
+			;
+		if ((q - b) % 2 == 0 && (q + 1 == end || q[1] == ' ')) {
+			s->n = (size_t)(q - s->p);
+			*pp = q + 1;
 			return 1;
 		}
+		p = q + 1;
 	}
 	return 0;
 }
@@ -207,7 +252,7 @@ parse_status(const struct span *s, int64_t *v)
 	return 0;
 }
 
-/* parse_bytes -- a non-negative int64; "-" or nothing means 0 */
+/* parse_bytes -- 0 to LOG_BYTES_MAX; "-" or nothing means 0 */
 static int
 parse_bytes(const struct span *s, int64_t *v)
 {
@@ -215,7 +260,7 @@ parse_bytes(const struct span *s, int64_t *v)
 		*v = 0;
 		return 0;
 	}
-	return parse_int64(s->p, s->n, 0, INT64_MAX, v);
+	return parse_int64(s->p, s->n, 0, LOG_BYTES_MAX, v);
 }
 
 /*

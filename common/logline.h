@@ -15,6 +15,12 @@
 
 #define LOG_TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 #define LOG_METHOD_MAX	20
+/*
+ * The largest response size taken from a log: 10^15 bytes (1 PB).  A
+ * larger one is forged or corrupt; it is a bad line, so that every
+ * stage agrees on what a hit is and byte sums stay far from overflow.
+ */
+#define LOG_BYTES_MAX	INT64_C(1000000000000000)
 
 enum log_format { LOG_AUTO, LOG_CLF, LOG_COMBINED, LOG_CSV };
 
