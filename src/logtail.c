@@ -348,10 +348,12 @@ src_open(struct logtail *lt, struct src *s, const char *path, off_t off,
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || (want != NULL &&
+	if (fstat(fd, &st) == -1)
+		st.st_mode = S_IFDIR;	/* cannot happen; refused below */
+	if (S_ISDIR(st.st_mode) || (want != NULL &&
 	    !is_marked(fd, &st, want))) {
 		close(fd);
-		errno = ESTALE;
+		errno = S_ISDIR(st.st_mode) ? EISDIR : ESTALE;
 		return -1;
 	}
 	src_reset(s);

@@ -363,3 +363,52 @@ rename_run() {
 	[ "$rc" -eq 0 ]
 	same_lines seq 1 3
 }
+
+@test "a line longer than 1 MiB is written cut, with a warning" {
+	: > "$LOG"
+	start_tail "$LOG"
+	wait_for at_end "$LOG"
+	{ head -c 1500000 /dev/zero | tr '\0' x; printf '\nok\n'; } >> "$LOG"
+	wait_for has_lines 2
+	stop_tail
+	run awk '{ print length($0) }' "$OUT"
+	assert_output "$(printf '1048576\n2')"
+	[ "$(tail -n 1 "$OUT")" = ok ]
+	grep -q "$LOG: line longer than 1048576 bytes, cut" "$ERR"
+}
+
+@test "a directory named as the file is reported, not read" {
+	mkdir "$LOG"
+	run --separate-stderr logtail -N "$LOG"
+	assert_failure 66
+	[[ $stderr == *"$LOG: Is a directory"* ]]
+}
+
+@test "--no-follow --state: each run writes only the lines added since" {
+	seq 1 10 > "$LOG"
+	printf '11' >> "$LOG"
+	run logtail -N -s "$STATE" "$LOG"
+	assert_success
+	assert_output "$(seq 1 10)"
+	printf '\n' >> "$LOG"
+	seq 12 20 >> "$LOG"
+	run logtail -N -s "$STATE" "$LOG"
+	assert_success
+	assert_output "$(seq 11 20)"
+}
+
+@test "--state is saved while following, so a crash repeats no old line" {
+	seq 1 100 > "$LOG"
+	start_tail -b -s "$STATE" "$LOG"
+	wait_for has_lines 100
+	# Saved within a few seconds, with no signal (wait_for allows 20 s).
+	wait_for grep -q "	$(stat -c %s "$LOG")	" "$STATE"
+	kill -KILL "$TAIL_PID"
+	wait "$TAIL_PID" || true
+	TAIL_PID=
+	seq 101 110 >> "$LOG"
+	start_tail -s "$STATE" "$LOG"
+	wait_for has_lines 110
+	stop_tail
+	same_lines seq 1 110
+}
