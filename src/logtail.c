@@ -190,6 +190,7 @@ put_lines(struct logtail *lt, struct src *s)
 	s->len -= n;
 	memmove(s->buf, s->buf + n, s->len);
 	lt->dirty = 1;
+	lt->last_out = now_ms();
 }
 
 /*
@@ -248,8 +249,6 @@ src_drain(struct logtail *lt, const char *name, struct src *s)
 		if (stopping(lt))
 			break;
 	}
-	if (total > 0)
-		lt->last_out = now_ms();
 	return total;
 }
 
@@ -261,6 +260,7 @@ put_partial(struct logtail *lt, struct src *s)
 		out_write(&lt->out, s->buf, s->len);
 		out_char(&lt->out, '\n');
 		lt->dirty = 1;
+		lt->last_out = now_ms();
 	}
 	s->off += s->len;
 	s->len = 0;
@@ -403,6 +403,7 @@ rotated(struct logtail *lt, struct tfile *tf)
 
 	warnx("%s: replaced, following the new file", tf->name);
 	src_drain(lt, tf->name, &tf->cur);
+	src_drain(lt, tf->name, &tf->old);
 	src_close(lt, &tf->old);
 	tmp = tf->old;
 	tf->old = tf->cur;
