@@ -7,6 +7,10 @@
 # The stages run as one background job in a process group of their own, so
 # that SIGINT, SIGTERM or SIGHUP to the driver can stop every one of them at
 # once; the FIFO lives in a private mktemp -d folder removed on every exit.
+# On a terminal logview replaces logshow: it reads the merged records from
+# a second FIFO and runs in the driver's own process group, the terminal's
+# foreground one, so that it may read the keyboard; when it ends (q), the
+# driver stops the job.  The stages' messages wait in a file meanwhile.
 set -u
 
 prog=${0##*/}
@@ -24,13 +28,16 @@ no_follow=
 state=
 poll=
 file=/tmp/access.log
+plain=
+dashboard=
 workdir=
 job=
+viewer=
 
 usage() {
 	cat <<USAGE
 usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
-       [-s statefile] [-t threshold] [-w window] [file]
+       [-s statefile] [-t threshold] [-w window] [--plain] [file]
   -t, --threshold N        alert when the average hits/s over the window
                            exceeds N (default $threshold; decimals allowed)
   -w, --window, --time_window SECS
@@ -42,6 +49,7 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
   -N, --no-follow          read the file from its start to its end, then exit
   -s, --state FILE         remember where reading stopped; resume there
   -p, --poll SECS          look at the file every SECS instead of inotify
+      --plain              text output even on a terminal (no dashboard)
   -h, --help               this help;  -V, --version  the version
 file defaults to $file.
 USAGE
@@ -76,6 +84,7 @@ parse_options() {
 		--poll=*) poll=${1#*=} ;;
 		-b|--from-start) from_start=1 ;;
 		-N|--no-follow) no_follow=1 ;;
+		--plain) plain=1 ;;
 		-h|--help) usage; exit 0 ;;
 		-V|--version) echo "httpmon.sh $version"; exit 0 ;;
 		--) shift; break ;;
@@ -113,11 +122,19 @@ cleanup() {
 	workdir=
 }
 
+# show_errors -- the stages' messages, kept while the dashboard was up
+show_errors() {
+	[ -n "$workdir" ] && [ -s "$workdir/errors" ] && cat -- "$workdir/errors" >&2
+	return 0
+}
+
 # stop_all SIG -- a signal to the driver: stop every stage, tidy, exit
 stop_all() {
 	trap '' INT TERM HUP
 	[ -n "$job" ] && kill -TERM -- "-$job" 2>/dev/null
+	[ -n "$viewer" ] && kill -TERM "$viewer" 2>/dev/null
 	wait 2>/dev/null
+	show_errors
 	cleanup
 	exit $((128 + $1))
 }
@@ -132,8 +149,8 @@ report() {
 	return 1
 }
 
-# pipeline -- the stages; the exit statuses go to $workdir/status
-pipeline() {
+# stages -- every stage but the renderer; exit statuses to $workdir/status
+stages() {
 	local tail_opts=() statuses stats_pid st
 	if [ -n "$no_follow" ]; then
 		tail_opts=(--no-follow)
@@ -149,14 +166,42 @@ pipeline() {
 		logtail "${tail_opts[@]}" -- "$file" |
 		    logparse -f "$format" |
 		    tee "$workdir/records" |
-		    logalert -t "$threshold" -w "$window"
+		    logalert -t "$threshold" -w "$window" ${dashboard:+--status}
 		statuses=("${PIPESTATUS[@]}")
 		wait "$stats_pid"
 		st=$?
 		echo "logtail ${statuses[0]} logparse ${statuses[1]}" \
 		    "tee ${statuses[2]} logalert ${statuses[3]} logstats $st" \
 		    > "$workdir/status"
-	} | logshow
+	}
+}
+
+# pipeline -- the stages, then logshow, or the FIFO that logview reads
+pipeline() {
+	if [ -n "$dashboard" ]; then
+		stages > "$workdir/view" 2> "$workdir/errors"
+	else
+		stages | logshow
+	fi
+}
+
+# use_dashboard -- logview, unless --plain, or stdout is not a terminal
+use_dashboard() {
+	[ -z "$plain" ] && [ -t 1 ] && [ "${TERM:-dumb}" != dumb ]
+}
+
+# run_dashboard -- logview in the foreground process group until it ends
+# (q, end of input, a signal), then the job stopped; logview's status
+run_dashboard() {
+	local st
+	logview -l "$file" -w "$window" -t "$threshold" -i "$interval" \
+	    < "$workdir/view" &
+	viewer=$!
+	wait "$viewer"
+	st=$?
+	viewer=
+	kill -TERM -- "-$job" 2>/dev/null
+	return "$st"
 }
 
 main() {
@@ -170,12 +215,23 @@ main() {
 	trap 'stop_all 15' TERM
 	trap 'stop_all 1' HUP
 	mkfifo -m 600 "$workdir/records" || die 1 "cannot make a FIFO"
+	if use_dashboard; then
+		dashboard=1
+		mkfifo -m 600 "$workdir/view" || die 1 "cannot make a FIFO"
+	fi
 	set -m
 	pipeline &
 	job=$!
 	set +m
-	wait "$job"
-	st=$?
+	if [ -n "$dashboard" ]; then
+		run_dashboard
+		st=$?
+		wait "$job"
+		show_errors
+	else
+		wait "$job"
+		st=$?
+	fi
 	job=
 	if [ -s "$workdir/status" ]; then
 		set -- $(cat "$workdir/status")
@@ -184,7 +240,11 @@ main() {
 			shift 2
 		done
 	fi
-	report logshow "$st" || failed=1
+	if [ -n "$dashboard" ]; then
+		report logview "$st" || failed=1
+	else
+		report logshow "$st" || failed=1
+	fi
 	cleanup
 	[ "$failed" -eq 0 ] || exit 1
 	exit 0
