@@ -595,6 +595,7 @@ find_rotated(const struct tfile *tf, const struct mark *m)
 	    (uintmax_t)st.st_ino == m->ino)
 		return path;
 	free(path);
+	path = NULL;	/* returned as it is if no file matches */
 	if ((d = opendir(tf->dir)) == NULL)
 		return NULL;
 	while ((de = readdir(d)) != NULL) {
