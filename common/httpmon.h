@@ -126,6 +126,8 @@ void	 out_char(struct out *, char);
 void	 out_int(struct out *, int64_t);
 void	 out_escaped(struct out *, const char *, size_t);
 void	 out_field(struct out *, const char *, size_t);
+size_t	 out_clean_len(const char *, size_t);
+void	 out_clean_field(struct out *, const char *, size_t);
 void	 out_end(struct out *);
 void	 out_finish(struct out *);
 
@@ -181,6 +183,6 @@ void	 bad_summary(const struct badinput *);
 
 /* signals.c */
 void	 install_signal_exit(void);
-extern volatile int stop_requested;
+extern volatile int stop_requested;	/* the stop signal's number, or 0 */
 
 #endif /* HTTPMON_H */

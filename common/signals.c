@@ -2,6 +2,8 @@
  * signals.c -- SIGINT, SIGTERM and SIGHUP set a flag that the main loops
  * test, so a stage stops at a record boundary and flushes what it has.
  * SIGPIPE keeps its default: a stage whose reader went away ends quietly.
+ * A signal that comes while a write is blocked (a reader that stopped
+ * reading) ends the stage by that signal: see out.c.
  */
 #include <signal.h>
 #include <string.h>
@@ -10,11 +12,11 @@
 
 volatile int stop_requested;
 
+/* on_stop -- remember the signal; the loops see it at a record boundary */
 static void
 on_stop(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	stop_requested = sig;
 }
 
 void

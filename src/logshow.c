@@ -127,8 +127,8 @@ show_stats(struct show *sh, struct record *r)
 	if (r->nfields != STATS_NFIELDS ||
 	    numbers(r, STATS_END, STATS_HITS, v) == -1 ||
 	    numbers(r, STATS_BYTES, STATS_BAD, v) == -1 ||
-	    v[STATS_END] > INT64_C(253402300799))
-		return -1;
+	    v[STATS_END] - v[STATS_INTERVAL] > INT64_C(253402300799))
+		return -1;	/* (the interval of 9999-12-31T23:59:59 ends after it) */
 	end_group(sh);
 	fmt_rfc3339(when, sizeof(when), v[STATS_END]);
 	fmt_bytes(b1, sizeof(b1), v[STATS_BYTES]);
