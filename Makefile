@@ -4,6 +4,9 @@
 
 PREFIX	?= /usr/local
 MANDIR	?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/httpmon
+# Installed in SHAREDIR: example hooks (executable) and examples.
+HOOKS	= scripts/hook-syslog scripts/hook-webhook
 BINDIR	?= bin
 OBJDIR	?= obj
 CC	?= cc
@@ -108,18 +111,22 @@ bench:
 	scripts/bench $(BENCH_ARGS)
 
 # make install [PREFIX=/usr] [DESTDIR=staging]: programs and the driver in
-# bin, manuals in share/man; the driver finds its stages beside itself.
+# bin, manuals in share/man, example hooks in share/httpmon; the driver
+# finds its stages beside itself.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(PROGS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(HOOKS) $(DESTDIR)$(SHAREDIR)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGS) $(SCRIPTS))) \
 	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1))) \
-	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
+	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5))) \
+	    $(addprefix $(DESTDIR)$(SHAREDIR)/,$(notdir $(HOOKS)))
+	rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null || :
 
 clean:
 	rm -rf bin obj san fuzz/bin

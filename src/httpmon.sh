@@ -29,6 +29,10 @@ state=
 poll=
 file=/tmp/access.log
 plain=
+on_alert=
+alert_opts=()
+hook_timeout=
+syslog=
 dashboard=
 workdir=
 job=
@@ -37,7 +41,8 @@ viewer=
 usage() {
 	cat <<USAGE
 usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
-       [-s statefile] [-t threshold] [-w window] [--plain] [file]
+       [-s statefile] [-t threshold] [-w window] [--hook-timeout secs]
+       [--on-alert command] [--plain] [--syslog] [file]
   -t, --threshold N        alert when the average hits/s over the window
                            exceeds N (default $threshold; decimals allowed)
   -w, --window, --time_window SECS
@@ -50,6 +55,10 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
   -s, --state FILE         remember where reading stopped; resume there
   -p, --poll SECS          look at the file every SECS instead of inotify
       --plain              text output even on a terminal (no dashboard)
+      --on-alert CMD       run CMD (with sh -c) for each alert and recovery,
+                           detached, the event in HTTPMON_* variables
+      --hook-timeout SECS  kill a hook still running after SECS (default 10)
+      --syslog             also send alerts and recoveries to syslog
   -h, --help               this help;  -V, --version  the version
 file defaults to $file.
 USAGE
@@ -85,6 +94,11 @@ parse_options() {
 		-b|--from-start) from_start=1 ;;
 		-N|--no-follow) no_follow=1 ;;
 		--plain) plain=1 ;;
+		--on-alert) need_arg "$@"; on_alert=$2; shift ;;
+		--on-alert=*) on_alert=${1#*=} ;;
+		--hook-timeout) need_arg "$@"; hook_timeout=$2; shift ;;
+		--hook-timeout=*) hook_timeout=${1#*=} ;;
+		--syslog) syslog=1 ;;
 		-h|--help) usage; exit 0 ;;
 		-V|--version) echo "httpmon.sh $version"; exit 0 ;;
 		--) shift; break ;;
@@ -97,12 +111,22 @@ parse_options() {
 	[ $# -eq 0 ] || file=$1
 }
 
+# alert_options -- logalert's options for hooks and syslog, in alert_opts
+alert_options() {
+	alert_opts=()
+	[ -n "$on_alert" ] && alert_opts+=(--on-alert "$on_alert")
+	[ -n "$hook_timeout" ] && alert_opts+=(--hook-timeout "$hook_timeout")
+	[ -n "$syslog" ] && alert_opts+=(--syslog)
+	return 0
+}
+
 # check_options -- fail early with the stage's own message, before any
 # process or FIFO exists: each stage validates its options the same way.
 check_options() {
 	local out
-	out=$(logalert -t "$threshold" -w "$window" </dev/null 2>&1 >/dev/null) ||
-	    die 64 "${out#logalert: }"
+	alert_options
+	out=$(logalert -t "$threshold" -w "$window" "${alert_opts[@]}" \
+	    </dev/null 2>&1 >/dev/null) || die 64 "${out#logalert: }"
 	out=$(logstats -i "$interval" -n "$top" </dev/null 2>&1 >/dev/null) ||
 	    die 64 "${out#logstats: }"
 	out=$(logparse -f "$format" </dev/null 2>&1 >/dev/null) ||
@@ -166,7 +190,8 @@ stages() {
 		logtail "${tail_opts[@]}" -- "$file" |
 		    logparse -f "$format" |
 		    tee "$workdir/records" |
-		    logalert -t "$threshold" -w "$window" ${dashboard:+--status}
+		    logalert -t "$threshold" -w "$window" ${dashboard:+--status} \
+		    "${alert_opts[@]}"
 		statuses=("${PIPESTATUS[@]}")
 		wait "$stats_pid"
 		st=$?

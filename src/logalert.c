@@ -28,6 +28,7 @@
 #include <err.h>
 
 #include "httpmon.h"
+#include "notify.h"
 
 #define WINDOW_DEFAULT		120
 #define WINDOW_MAX		(7 * 86400)
@@ -44,6 +45,7 @@ struct alerter {
 	int		 started;	/* a time has been seen */
 	int		 alerting;
 	int		 status;	/* -s: a window record per evaluation */
+	struct notify	 notify;	/* --on-alert, --syslog */
 	struct out	 out;
 	struct badinput	 bad;
 	struct badinput	 late;
@@ -54,7 +56,9 @@ static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hsV] "
-	    "[-t threshold] [-w window] [file ...]\n", getprogname());
+	    "[-t threshold] [-w window] [--hook-timeout secs]\n"
+	    "                [--on-alert command] [--syslog] [file ...]\n",
+	    getprogname());
 	exit(status);
 }
 
@@ -121,6 +125,8 @@ emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 	out_field(&a->out, msg, strlen(msg));
 	out_end(&a->out);
 	out_flush(&a->out);
+	notify_event(&a->notify, &(struct alert_event){ alert ? "alert" :
+	    "recover", t, hits, avg, a->thrtext, a->window, msg });
 }
 
 /*
@@ -294,19 +300,25 @@ setup(struct alerter *a, int64_t window, int64_t threshold)
 int
 main(int argc, char *argv[])
 {
+	enum { OPT_HOOK_TIMEOUT = 256, OPT_ON_ALERT, OPT_SYSLOG };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
+		{ "on-alert", required_argument, NULL, OPT_ON_ALERT },
 		{ "status", no_argument, NULL, 's' },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "window", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct alerter a;
+	struct notify notify;
 	const char *thr = THRESHOLD_DEFAULT;
 	int64_t window = WINDOW_DEFAULT, threshold;
 	int ch, rval, status = 0;
 
+	notify_init(&notify);
 	while ((ch = getopt_long(argc, argv, "hst:Vw:", longopts, NULL)) != -1)
 		switch (ch) {
 		case 's':
@@ -320,6 +332,16 @@ main(int argc, char *argv[])
 			return EXIT_OK;
 		case 'w':
 			window = opt_number("-w", optarg, 1, WINDOW_MAX);
+			break;
+		case OPT_HOOK_TIMEOUT:
+			notify.timeout = (int)opt_number("--hook-timeout",
+			    optarg, 1, HOOK_TIMEOUT_MAX);
+			break;
+		case OPT_ON_ALERT:
+			notify.hook = optarg;
+			break;
+		case OPT_SYSLOG:
+			notify.syslog = 1;
 			break;
 		case 'h':
 			usage(EXIT_OK);
@@ -336,6 +358,8 @@ main(int argc, char *argv[])
 	install_signal_exit();
 	setup(&a, window, threshold);
 	a.status = status;
+	a.notify = notify;
+	notify_start(&a.notify);
 	out_str(&a.out, RECORDS_HEADER "\n");
 	rval = each_input(argc, argv, "-", run, &a);
 	bad_summary(&a.bad);

@@ -23,6 +23,8 @@ install_to() {
 		[ -f "$D/usr/share/man/man1/$p.1" ] || fail "no manual for $p"
 	done
 	[ -f "$D/usr/share/man/man5/httpmon-records.5" ]
+	[ -x "$D/usr/share/httpmon/hook-syslog" ]
+	[ -x "$D/usr/share/httpmon/hook-webhook" ]
 	run stat -c %a "$D/usr/bin/logalert" "$D/usr/share/man/man1/logalert.1"
 	assert_output $'755\n644'
 }
