@@ -52,7 +52,7 @@ struct method {
 
 struct view {
 	/* the title: what the driver says, or what the records say */
-	const char	*log;
+	char		 log[1024];	/* the file followed, made safe */
 	char		 thrtext[SHORTLEN];
 	int64_t		 threshold;	/* millionths; -1 unknown */
 	int64_t		 window;	/* seconds; 0 unknown */
@@ -402,33 +402,41 @@ color(const struct view *v, short p, attr_t fallback)
 	return v->color ? COLOR_PAIR(p) : fallback;
 }
 
-/* draw_title -- the file, window, threshold, interval, and how to quit */
+/*
+ * draw_title -- the file, window, threshold, interval, and how to quit.
+ * When it does not fit, the file name loses its start, then the rest is
+ * cut: "q to quit" always shows.
+ */
 static void
 draw_title(const struct view *v)
 {
-	char buf[512], num[64];
+	char buf[1280], tail[160];
+	const char *name = v->log;
+	size_t len = strlen(name), room;
+	int n;
 
+	if (v->window > 0)
+		n = snprintf(tail, sizeof(tail), "  window %llds",
+		    (long long)v->window);
+	else
+		n = snprintf(tail, sizeof(tail), "  window ?");
+	n += snprintf(tail + n, sizeof(tail) - (size_t)n, "  threshold %s/s",
+	    v->threshold < 0 ? "?" : v->thrtext);
+	if (v->interval > 0)
+		snprintf(tail + n, sizeof(tail) - (size_t)n, "  interval %llds",
+		    (long long)v->interval);
+	room = COLS > 13 + 10 + (int)strlen(tail) ? (size_t)COLS - 13 - 10 -
+	    strlen(tail) : 8;
+	if (len > room && room > 3) {
+		name += len - (room - 3);
+		snprintf(buf, sizeof(buf), " httpmon: ...%s%s", name, tail);
+	} else
+		snprintf(buf, sizeof(buf), " httpmon: %s%s", name, tail);
+	if (COLS > 12 && strlen(buf) > (size_t)COLS - 12)
+		buf[COLS - 12] = '\0';
 	attron(A_REVERSE);
 	mvhline(0, 0, ' ', COLS);
 	attroff(A_REVERSE);
-	snprintf(buf, sizeof(buf), " httpmon: %s", v->log);
-	if (v->window > 0)
-		snprintf(num, sizeof(num), "  window %llds",
-		    (long long)v->window);
-	else
-		snprintf(num, sizeof(num), "  window ?");
-	strlcat(buf, num, sizeof(buf));
-	snprintf(num, sizeof(num), "  threshold %s/s", v->threshold < 0 ? "?" :
-	    v->thrtext);
-	strlcat(buf, num, sizeof(buf));
-	if (v->interval > 0) {
-		snprintf(num, sizeof(num), "  interval %llds",
-		    (long long)v->interval);
-		strlcat(buf, num, sizeof(buf));
-	}
-	/* "q to quit" always shows: the rest is cut before it. */
-	if (COLS > 12 && strlen(buf) > (size_t)COLS - 12)
-		buf[COLS - 12] = '\0';
 	put(0, 0, A_REVERSE | A_BOLD, buf);
 	put(0, COLS > 11 ? COLS - 11 : 0, A_REVERSE, "q to quit");
 }
@@ -620,8 +628,9 @@ draw_footer(const struct view *v)
 		buf[0] = '\0';
 	if (v->bad.count > 0)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-		    "%s%llu malformed records", buf[0] ? "; " : "",
-		    (unsigned long long)v->bad.count);
+		    "%s%llu malformed record%s", buf[0] ? "; " : "",
+		    (unsigned long long)v->bad.count, v->bad.count == 1 ? "" :
+		    "s");
 	if (buf[0])
 		put(LINES - 1, 1, A_REVERSE, buf);
 }
@@ -764,7 +773,8 @@ view_init(struct view *v, const char *log, const char *thr, int64_t window,
     int64_t interval)
 {
 	memset(v, 0, sizeof(*v));
-	v->log = log;
+	if (log != NULL)
+		safe_copy(v->log, sizeof(v->log), log, strlen(log));
 	v->threshold = -1;
 	v->window = window;
 	v->interval = interval;
@@ -827,8 +837,8 @@ main(int argc, char *argv[])
 			err(EXIT_NOINPUT, "%s", argv[0]);
 		v.name = argv[0];
 	}
-	if (v.log == NULL)
-		v.log = v.name;
+	if (log == NULL)
+		safe_copy(v.log, sizeof(v.log), v.name, strlen(v.name));
 	bad_init(&v.bad, "record", v.name);
 	v.bad.limit = 0;	/* no warning over the screen: a summary */
 	/* Before newterm: curses then leaves these signals to us. */
