@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# Hostile input: nasty lines with their exact records and warnings
+# (tests/hostile/), over-long lines with bounded memory, 100,000 distinct
+# sections in one interval, numbers that overflow, and a clock that jumps
+# a year either way.  The README's "Limits and hostile input" is the spec.
+
+load test_helper
+
+HOSTILE="$BATS_TEST_DIRNAME/hostile"
+GOOD='10.0.0.1 - - [10/Oct/2023:13:55:36 +0000] "GET /ok HTTP/1.1" 200 1'
+
+setup() {
+	cd "$HOSTILE"
+}
+
+# same FILE CMD... -- run CMD, its stdout must be FILE exactly
+same() {
+	local want=$1
+	shift
+	"$@" > "$BATS_TEST_TMPDIR/got"
+	diff -u "$want" "$BATS_TEST_TMPDIR/got" >&2
+}
+
+# long_line N -- a valid CLF line of exactly N bytes (newline not counted)
+long_line() {
+	local head='10.0.0.1 - - [10/Oct/2023:13:55:36 +0000] "GET /' tail=' HTTP/1.1" 200 1'
+	printf '%s' "$head"
+	head -c $(($1 - ${#head} - ${#tail})) /dev/zero | tr '\0' a
+	printf '%s\n' "$tail"
+}
+
+# peak_kb FILE CMD... -- run CMD under GNU time, its peak RSS (KiB) to FILE
+peak_kb() {
+	local f=$1
+	shift
+	/usr/bin/time -f %M -o "$f" "$@"
+}
+
+need_gnu_time() {
+	[ -x /usr/bin/time ] || skip "GNU time (package time) is not installed"
+}
+
+@test "nasty lines: logparse writes exactly these records, control bytes escaped" {
+	same lines.out logparse lines.in
+	run ! grep -q "$(printf '\033')" lines.out
+}
+
+@test "nasty lines: the warnings name file and line, show control bytes made safe, then count" {
+	logparse lines.in 2> "$BATS_TEST_TMPDIR/err" > /dev/null
+	diff -u lines.err "$BATS_TEST_TMPDIR/err" >&2
+}
+
+@test "nasty lines: logstats counts the hits, the bad and the late exactly" {
+	run --separate-stderr logstats -n 10 lines.out
+	assert_success
+	[ -z "$stderr" ]
+	same lines.stats logstats -n 10 lines.out
+}
+
+@test "nasty lines: logshow shows them with no raw control byte for the terminal" {
+	same lines.show logshow lines.stats
+	run ! grep -q "$(printf '[\001-\010\013-\037\177]')" lines.show
+	grep -qF '/\033[2J\033]0;pwned\a' lines.show
+}
+
+@test "nasty lines: logalert counts them; the 1970 and post-9999 lines are late" {
+	logalert -w 10 -t 0.5 < lines.out > "$BATS_TEST_TMPDIR/got" 2> "$BATS_TEST_TMPDIR/err"
+	diff -u lines.alert "$BATS_TEST_TMPDIR/got" >&2
+	diff -u lines.alert.err "$BATS_TEST_TMPDIR/err" >&2
+}
+
+@test "numbers that overflow in records are bad records, never wrapped" {
+	local f=$BATS_TEST_TMPDIR/big.rec
+	printf 'hit\t100\th\t-\tGET\t/a\t/a\t200\t5\t-\t-\n' > "$f"
+	printf 'hit\t99999999999999999999\th\t-\tGET\t/b\t/b\t200\t5\t-\t-\n' >> "$f"
+	printf 'hit\t101\th\t-\tGET\t/b\t/b\t200\t99999999999999999999\t-\t-\n' >> "$f"
+	printf 'hit\t-1\th\t-\tGET\t/b\t/b\t200\t5\t-\t-\n' >> "$f"
+	printf 'tick\t253402300800\n' >> "$f"
+	run --separate-stderr logstats "$f"
+	assert_success
+	assert_output "$(printf 'stats\t110\t10\t1\t0.10\t5\t1\t5\t1\t0\t0\t0\t0\t1\t0\t4\nsection\t110\t1\t/a\t1\t5\t0\t0\nmethod\t110\tGET\t1')"
+	[ "$stderr" = "logstats: $f:2: hit: bad time: 99999999999999999999
+logstats: $f:3: hit: bad byte count: 99999999999999999999
+logstats: $f:4: hit: bad time: -1
+logstats: $f:5: tick: bad time: tick\\t253402300800
+logstats: $f: 4 bad lines" ]
+	run --separate-stderr logalert -w 5 -t 100 "$f"
+	assert_success
+	[ "$stderr" = "logalert: $f:2: bad time: 99999999999999999999
+logalert: $f:4: bad time: -1
+logalert: $f:5: bad time: 253402300800
+logalert: $f: 3 bad records" ]
+}
+
+@test "a clock jump a year ahead makes later lines late; a year back is late: alerts" {
+	logparse jump.in | logalert -w 10 -t 0.1 > "$BATS_TEST_TMPDIR/got" 2> "$BATS_TEST_TMPDIR/err"
+	diff -u jump.alert "$BATS_TEST_TMPDIR/got" >&2
+	diff -u jump.alert.err "$BATS_TEST_TMPDIR/err" >&2
+}
+
+@test "a clock jump a year ahead makes later lines late; a year back is late: stats" {
+	logparse jump.in | logstats > "$BATS_TEST_TMPDIR/got" 2> "$BATS_TEST_TMPDIR/err"
+	diff -u jump.stats "$BATS_TEST_TMPDIR/got" >&2
+	diff -u jump.stats.err "$BATS_TEST_TMPDIR/err" >&2
+}
+
+@test "a line of 1 MiB - 1 bytes is parsed; 1 MiB is too long, however it is read" {
+	local f=$BATS_TEST_TMPDIR/mib.log want
+	{ echo "$GOOD"; long_line 1048575; long_line 1048576; echo "$GOOD"; } > "$f"
+	want=$(printf '#httpmon-records 1\nhit\t1696946136\t10.0.0.1\t-\tGET\t/ok\t/ok\t200\t1\t-\t-\nhit\nbad\t3\tline too long\nhit\t1696946136\t10.0.0.1\t-\tGET\t/ok\t/ok\t200\t1\t-\t-')
+	# from a file (one read), through a pipe in small pieces, via logtail
+	run --separate-stderr sh -c "logparse < '$f' | awk -F'\t' '\$1 == \"hit\" && length(\$6) > 1000 { print \"hit\"; next } 1'"
+	assert_success
+	assert_output "$want"
+	run --separate-stderr sh -c "dd if='$f' bs=4093 status=none | logparse | awk -F'\t' '\$1 == \"hit\" && length(\$6) > 1000 { print \"hit\"; next } 1'"
+	assert_output "$want"
+	run --separate-stderr sh -c "logtail -N '$f' | logparse | awk -F'\t' '\$1 == \"hit\" && length(\$6) > 1000 { print \"hit\"; next } 1'"
+	assert_output "$want"
+	[ "$stderr" = "logtail: $f: line longer than 1048576 bytes, cut
+logparse: stdin:3: line too long
+logparse: stdin: 1 bad line" ]
+}
+
+@test "a 100 MiB line: reported, skipped, the lines around it kept, memory bounded" {
+	need_gnu_time
+	local f=$BATS_TEST_TMPDIR/huge.log kb
+	{ echo "$GOOD"; long_line 104857600; echo "$GOOD"; } > "$f"
+	run --separate-stderr peak_kb "$BATS_TEST_TMPDIR/kb" logparse "$f"
+	assert_success
+	assert_output "$(printf '#httpmon-records 1\nhit\t1696946136\t10.0.0.1\t-\tGET\t/ok\t/ok\t200\t1\t-\t-\nbad\t2\tline too long\nhit\t1696946136\t10.0.0.1\t-\tGET\t/ok\t/ok\t200\t1\t-\t-')"
+	[ "$stderr" = "logparse: $f:2: line too long
+logparse: $f: 1 bad line" ]
+	kb=$(cat "$BATS_TEST_TMPDIR/kb")
+	echo "logparse peak RSS: $kb KiB" >&2
+	[ "$kb" -lt 16384 ]
+	# logtail cuts it at 1 MiB, with the same bound
+	run --separate-stderr peak_kb "$BATS_TEST_TMPDIR/kb" logtail -N "$f"
+	assert_success
+	[ "$stderr" = "logtail: $f: line longer than 1048576 bytes, cut" ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[0]}" = "$GOOD" ] && [ "${lines[2]}" = "$GOOD" ]
+	[ "${#lines[1]}" -eq 1048576 ]
+	kb=$(cat "$BATS_TEST_TMPDIR/kb")
+	echo "logtail peak RSS: $kb KiB" >&2
+	[ "$kb" -lt 16384 ]
+}
+
+@test "a 100 MiB record line: every record reader reports it and goes on" {
+	need_gnu_time
+	local f=$BATS_TEST_TMPDIR/huge.rec p kb
+	{
+		printf 'hit\t100\th\t-\tGET\t/a\t/a\t200\t5\t-\t-\n'
+		printf 'hit\t100\th\t-\tGET\t/'
+		head -c 104857600 /dev/zero | tr '\0' x
+		printf '\t/x\t200\t5\t-\t-\n'
+		printf 'hit\t101\th\t-\tGET\t/b\t/b\t200\t5\t-\t-\n'
+	} > "$f"
+	for p in logalert logstats logshow; do
+		run --separate-stderr peak_kb "$BATS_TEST_TMPDIR/kb" "$p" "$f"
+		assert_success
+		[[ "$stderr" == "$p: $f:2: line too long"* ]]
+		kb=$(cat "$BATS_TEST_TMPDIR/kb")
+		echo "$p peak RSS: $kb KiB" >&2
+		[ "$kb" -lt 16384 ]
+	done
+	run logstats "$f"
+	assert_line "$(printf 'stats\t110\t10\t2\t0.20\t10\t2\t10\t2\t0\t0\t0\t0\t1\t0\t1')"
+}
+
+@test "100,000 distinct sections and hosts in one interval: exact stats, bounded memory" {
+	need_gnu_time
+	local f=$BATS_TEST_TMPDIR/100k.rec kb
+	awk 'BEGIN { for (i = 0; i < 100000; i++)
+		printf "hit\t%d\th%d\t-\tGET\t/s%d/x\t/s%d\t200\t%d\t-\t-\n",
+		    1000 + i % 10, i, i, i, i }' > "$f"
+	run --separate-stderr peak_kb "$BATS_TEST_TMPDIR/kb" logstats -n 3 "$f"
+	assert_success
+	assert_output "$(printf 'stats\t1010\t10\t100000\t10000.00\t4999950000\t100000\t4999950000\t100000\t0\t0\t0\t0\t100000\t0\t0
+section\t1010\t1\t/s99999\t1\t99999\t0\t0
+section\t1010\t2\t/s99998\t1\t99998\t0\t0
+section\t1010\t3\t/s99997\t1\t99997\t0\t0
+method\t1010\tGET\t100000')"
+	kb=$(cat "$BATS_TEST_TMPDIR/kb")
+	echo "logstats peak RSS: $kb KiB" >&2
+	[ "$kb" -lt 131072 ]
+}
