@@ -25,6 +25,9 @@ struct logparse {
 	int		 rval;
 	struct out	 out;
 	struct badinput	 bad;
+	int64_t		 last_time;	/* the time of the last hit written */
+	char		 time_text[24];	/* it in decimal, after its TAB */
+	size_t		 time_len;	/* 0 before the first hit */
 };
 
 /* usage -- the synopsis, on stdout for -h and on stderr for a mistake */
@@ -35,12 +38,14 @@ usage(FILE *fp)
 	    getprogname());
 }
 
-/* out_span -- a field, "-" if the log left it empty */
+/* out_span -- a field, "-" if the log left it empty; escaped unless clean */
 static void
-out_span(struct out *o, const struct span *s)
+out_span(struct out *o, const struct span *s, int clean)
 {
 	if (s->n == 0)
-		out_field(o, "-", 1);
+		out_clean_field(o, "-", 1);
+	else if (clean)
+		out_clean_field(o, s->p, s->n);
 	else
 		out_field(o, s->p, s->n);
 }
@@ -53,22 +58,51 @@ out_num(struct out *o, int64_t v)
 	out_int(o, v);
 }
 
-/* emit_hit -- decode the quoted fields in place and write the record */
+/*
+ * out_time -- a TAB and the time of a hit: most hits have the time of
+ * the one before, whose digits are kept.
+ */
 static void
-emit_hit(struct out *o, struct loghit *h)
+out_time(struct logparse *lp, int64_t t)
 {
+	char *end = lp->time_text + sizeof(lp->time_text), *p = end;
+	int64_t v = t;
+
+	if (lp->time_len == 0 || t != lp->last_time) {
+		do {			/* times are never negative */
+			*--p = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		*--p = '\t';
+		lp->time_len = (size_t)(end - p);
+		memmove(lp->time_text, p, lp->time_len);
+		lp->last_time = t;
+	}
+	out_write(&lp->out, lp->time_text, lp->time_len);
+}
+
+/*
+ * emit_hit -- decode the quoted fields in place and write the record.
+ * clean: the line held no control byte and no backslash, so decoding
+ * cannot make one and no field needs escaping (the common case).
+ */
+static void
+emit_hit(struct logparse *lp, struct loghit *h, int clean)
+{
+	struct out *o = &lp->out;
+
 	logline_decode(h);
 	out_str(o, "hit");
-	out_num(o, h->time);
-	out_span(o, &h->host);
-	out_span(o, &h->user);
-	out_span(o, &h->method);
-	out_span(o, &h->path);
-	out_span(o, &h->section);
+	out_time(lp, h->time);
+	out_span(o, &h->host, clean);
+	out_span(o, &h->user, clean);
+	out_span(o, &h->method, clean);
+	out_span(o, &h->path, clean);
+	out_span(o, &h->section, clean);
 	out_num(o, h->status);
 	out_num(o, h->bytes);
-	out_span(o, &h->referer);
-	out_span(o, &h->agent);
+	out_span(o, &h->referer, clean);
+	out_span(o, &h->agent, clean);
 	out_end(o);
 }
 
@@ -134,7 +168,7 @@ parse_line(struct logparse *lp, size_t lineno, char *line, size_t len)
 		emit_bad(lp, lineno, why, line, len);
 		return;
 	}
-	emit_hit(&lp->out, &h);
+	emit_hit(lp, &h, out_clean_len(line, len) == len);
 }
 
 /* parse_fd -- every line of one input, to the end or a stop signal */

@@ -210,3 +210,74 @@ EOF
 	assert_output '#httpmon-records 1'
 	[ "$stderr" = "logparse: $BATS_TEST_TMPDIR: Is a directory" ]
 }
+
+# The fast paths (issue 5): each test below would catch a wrong result of
+# one shortcut taken for speed.
+
+@test "a control byte or backslash is escaped wherever it falls in a long field" {
+	local in="$BATS_TEST_TMPDIR/esc.log" exp="$BATS_TEST_TMPDIR/esc.exp"
+	local a=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa i k
+	local raw=($'\033' $'\177' '\\') esc=('\x1b' '\x7f' '\\')
+	# Agents of 40 bytes with an ESC, DEL or \ at every position, each
+	# followed by a clean line (the fast path must not stick either way).
+	for i in $(seq 0 39); do
+		for k in 0 1 2; do
+			printf '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "-" "%s%s%s"\n' \
+			    "${a:0:i}" "${raw[k]}" "${a:i}" >> "$in"
+			printf '%s%s%s\n' "${a:0:i}" "${esc[k]}" "${a:i}" >> "$exp"
+			printf '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "-" "%s"\n' \
+			    "${a:0:i+1}" >> "$in"
+			printf '%s\n' "${a:0:i+1}" >> "$exp"
+		done
+	done
+	run --separate-stderr sh -c "logparse '$in' | cut -f11 | tail -n +2"
+	assert_success
+	diff -u "$exp" <(printf '%s\n' "$output")
+}
+
+@test "a quote after an even run of backslashes ends a quoted field, after an odd run not" {
+	printf '%s\n' \
+	    '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "r" "ua\\"' \
+	    '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "r" "ua\" x"' \
+	    '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "r" "ua\\\" y"' \
+	    '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "r\\\\" "z"' \
+	    '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "a"b" "z"' \
+	    > "$BATS_TEST_TMPDIR/q.log"
+	run --separate-stderr sh -c "logparse '$BATS_TEST_TMPDIR/q.log' |
+	    tail -n +2 | cut -f10,11"
+	assert_success
+	assert_output "$(printf '%s\t%s\n' r 'ua\\' r 'ua" x' r 'ua\\" y' \
+	    'r\\\\' z 'a"b' z)"
+}
+
+@test "the date cache: month boundaries, zone changes and bad times after good ones" {
+	local l='1.2.3.4 - - [%s] "GET / HTTP/1.1" 200 1\n'
+	run --separate-stderr sh -c "printf '$l' \
+	    '31/Jan/2019:23:59:59 +0000' '01/Feb/2019:00:00:00 +0000' \
+	    '01/Feb/2019:00:00:00 +0100' '01/Feb/2019:00:00:00 -0100' \
+	    '01/Feb/2019:00:00:00 +0130' '01/Feb/2019:00:00:01 +0000' \
+	    '01/Mar/2019:00:00:00 +0000' '29/Feb/2019:00:00:00 +0000' \
+	    '01/Mar/2019:00:00:00 +0000' '01/Mar/2019:24:00:00 +0000' \
+	    '01/Mar/2019:00:00:00 +2400' '29/Feb/2020:23:59:59 -0000' \
+	    | logparse -q | tail -n +2 | cut -f1-3"
+	assert_success
+	assert_output "$(printf '%s\t%s\t%s\n' \
+	    hit 1548979199 1.2.3.4  hit 1548979200 1.2.3.4 \
+	    hit 1548975600 1.2.3.4  hit 1548982800 1.2.3.4 \
+	    hit 1548973800 1.2.3.4  hit 1548979201 1.2.3.4 \
+	    hit 1551398400 1.2.3.4  bad 8 'bad time' \
+	    hit 1551398400 1.2.3.4  bad 10 'bad time' \
+	    bad 11 'bad time'       hit 1583020799 1.2.3.4)"
+}
+
+@test "a log read through a pipe in small chunks gives the same records as the file" {
+	local in="$BATS_TEST_TMPDIR/in.log"
+	loggen -f combined -n 3000 -r 50 -S 7 -o "$in"
+	printf '1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] "GET /\\x01\\\\ HTTP/1.1" 200 1\n' >> "$in"
+	loggen -f csv -n 500 -S 8 >> "$in"
+	run -0 sh -c "logparse '$in' | md5sum"
+	local want=$output
+	run -0 bash -c "slow_pipe '$in' | logparse | md5sum"
+	assert_output "$want"
+	[ "$(logparse "$in" | grep -c '^hit')" = 3501 ]
+}

@@ -33,3 +33,16 @@ wait_for() {
 	done
 	"$@"
 }
+
+# slow_pipe FILE -- write FILE to stdout in chunks of 1 to 61 bytes with a
+# pause every 40 chunks, so that the reader at the other end of the pipe
+# sees lines and records split across its reads at ever different places.
+slow_pipe() {
+	perl -e 'open(my $f, "<", $ARGV[0]) or die "$ARGV[0]: $!\n";
+	    binmode $f; my $n = 0;
+	    while (read($f, my $b, 1 + $n % 61)) {
+		syswrite(STDOUT, $b) == length($b) or die "write: $!\n";
+		select(undef, undef, undef, 0.0005) if ++$n % 40 == 0;
+	    }' "$1"
+}
+export -f slow_pipe
