@@ -23,6 +23,10 @@
  *            S2XX S3XX S4XX S5XX SOTHER HOSTS LATE BAD
  *   section  END RANK SECTION HITS BYTES S4XX S5XX
  *   method   END METHOD HITS
+ *   roll     TIME SOURCE SEQ SECTION METHOD STATUS HITS BYTES  (logroll)
+ *   rollhost TIME SOURCE SEQ HOST
+ *   rolltick TIME SOURCE SEQ
+ *   rollbad  TIME SOURCE SEQ COUNT
  */
 #ifndef HTTPMON_H
 #define HTTPMON_H
@@ -57,8 +61,26 @@ enum alert_field {
 
 enum rec_type {
 	REC_UNKNOWN, REC_COMMENT, REC_HIT, REC_TICK, REC_ALERT, REC_RECOVER,
-	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD, REC_WINDOW
+	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD, REC_WINDOW,
+	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD
 };
+
+/*
+ * Field indexes of the rollup records (logroll): a roll record sums the
+ * hits of one second from one source with the same section, method and
+ * status; rollhost names one distinct host of that second, rolltick moves
+ * the source's clock, rollbad counts its bad lines.  SEQ numbers every
+ * rollup record of a source, so that duplicates can be dropped.
+ */
+enum roll_field {
+	ROLL_TYPE, ROLL_TIME, ROLL_SOURCE, ROLL_SEQ, ROLL_SECTION,
+	ROLL_METHOD, ROLL_STATUS, ROLL_HITS, ROLL_BYTES, ROLL_NFIELDS
+};
+#define ROLLHOST_HOST		4	/* rollhost TIME SOURCE SEQ HOST */
+#define ROLLHOST_NFIELDS	5
+#define ROLLTICK_NFIELDS	4	/* rolltick TIME SOURCE SEQ */
+#define ROLLBAD_COUNT		4	/* rollbad TIME SOURCE SEQ COUNT */
+#define ROLLBAD_NFIELDS		5
 
 /* Field indexes of a window record (logalert -s: each evaluation). */
 enum window_field {

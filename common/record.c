@@ -17,6 +17,10 @@ static const struct {
 	{ "section", 7, REC_SECTION },
 	{ "method", 6, REC_METHOD },
 	{ "window", 6, REC_WINDOW },
+	{ "roll", 4, REC_ROLL },
+	{ "rollhost", 8, REC_ROLLHOST },
+	{ "rolltick", 8, REC_ROLLTICK },
+	{ "rollbad", 7, REC_ROLLBAD },
 };
 
 /* rec_type_of -- the type named by a record's first field */

@@ -218,6 +218,46 @@ add_hit(struct alerter *a, int64_t t)
 	return 0;
 }
 
+/* add_hits -- count n hits of a roll record at time t; -1 if late */
+static int
+add_hits(struct alerter *a, int64_t t, uint64_t n)
+{
+	clock_to(a, t);
+	if (t < a->now + 1 - a->window)
+		return -1;
+	a->count[t % a->window] += n;
+	a->sum += n;
+	return 0;
+}
+
+/*
+ * handle_roll -- a rollup record (logroll(1)): a roll counts HITS hits
+ * at TIME, a rolltick moves the clock, as the hits and ticks would have.
+ * Only TYPE and TIME were split: the record is split again in full.
+ */
+static void
+handle_roll(struct alerter *a, struct record *r, char *line, size_t len,
+    size_t lineno)
+{
+	int64_t t, n;
+
+	rec_unsplit(line, len);
+	if (rec_split(line, len, r) != (r->type == REC_ROLL ? ROLL_NFIELDS :
+	    ROLLTICK_NFIELDS))
+		bad_report(&a->bad, lineno, "wrong number of fields", NULL, 0);
+	else if (rec_time(r, &t) != 0)
+		bad_report(&a->bad, lineno, "bad time", r->field[1], r->len[1]);
+	else if (r->type == REC_ROLLTICK)
+		clock_to(a, t);
+	else if (parse_int64(r->field[ROLL_HITS], r->len[ROLL_HITS], 0,
+	    INT64_MAX / 4, &n) != 0)
+		bad_report(&a->bad, lineno, "bad hit count",
+		    r->field[ROLL_HITS], r->len[ROLL_HITS]);
+	else if (add_hits(a, t, (uint64_t)n) != 0)
+		bad_report(&a->late, lineno, "late record, dropped",
+		    r->field[1], r->len[1]);
+}
+
 /* handle_line -- one input line: a hit or tick moves the window */
 static void
 handle_line(struct alerter *a, char *line, size_t len, size_t lineno)
@@ -232,6 +272,10 @@ handle_line(struct alerter *a, char *line, size_t len, size_t lineno)
 	if (r.type == REC_UNKNOWN) {
 		bad_report(&a->bad, lineno, "unknown record type", r.field[0],
 		    r.len[0]);
+		return;
+	}
+	if (r.type == REC_ROLL || r.type == REC_ROLLTICK) {
+		handle_roll(a, &r, line, len, lineno);
 		return;
 	}
 	if (r.type != REC_HIT && r.type != REC_TICK)

@@ -447,6 +447,94 @@ add_hit(struct stats *st, struct record *r, int64_t t, int64_t bytes)
 	key->hits++;
 }
 
+/* roll_interval -- the open interval of time t after advancing, or NULL */
+static struct interval *
+roll_interval(struct stats *st, int64_t t)
+{
+	int64_t k = floor_div(t, st->ival);
+
+	advance(st, t);
+	if (k <= st->done || st->clock >= (k + 1) * st->ival + st->grace)
+		return NULL;
+	if (!st->slot[k & 1].used)
+		interval_open(st, k);
+	return &st->slot[k & 1];
+}
+
+/*
+ * add_roll -- a roll record (logroll(1)): HITS hits of one section,
+ * method and status at TIME, counted as the hits themselves would be.
+ */
+static void
+add_roll(struct stats *st, struct record *r, int64_t t, int64_t hits,
+    int64_t bytes)
+{
+	struct interval *iv;
+	struct key *key;
+	enum status_class c;
+	int isnew;
+	size_t len;
+
+	if ((iv = roll_interval(st, t)) == NULL) {
+		current(st)->late += (uint64_t)hits;
+		current(st)->late_bytes += (uint64_t)bytes;
+		return;
+	}
+	c = status_class(r->field[ROLL_STATUS], r->len[ROLL_STATUS]);
+	iv->hits += (uint64_t)hits;
+	iv->bytes += (uint64_t)bytes;
+	iv->status[c] += (uint64_t)hits;
+	len = rec_unescape(r->field[ROLL_SECTION], r->len[ROLL_SECTION]);
+	key = key_get(&iv->sections, r->field[ROLL_SECTION], len, &isnew);
+	key->hits += (uint64_t)hits;
+	key->bytes += (uint64_t)bytes;
+	key->s4xx += c == ST_4XX ? (uint64_t)hits : 0;
+	key->s5xx += c == ST_5XX ? (uint64_t)hits : 0;
+	len = rec_unescape(r->field[ROLL_METHOD], r->len[ROLL_METHOD]);
+	key = key_get(&iv->methods, r->field[ROLL_METHOD], len, &isnew);
+	key->hits += (uint64_t)hits;
+}
+
+/*
+ * do_roll -- a rollup record: roll, rollhost (a distinct host of its
+ * second, counted unless its interval is closed), rolltick, rollbad.
+ */
+static void
+do_roll(struct stats *st, struct record *r, char *line, size_t len,
+    size_t lineno)
+{
+	static const int nf[] = { ROLL_NFIELDS, ROLLHOST_NFIELDS,
+	    ROLLTICK_NFIELDS, ROLLBAD_NFIELDS };
+	struct interval *iv;
+	int64_t t, n, bytes;
+	int isnew;
+
+	if (r->nfields != nf[r->type - REC_ROLL] || rec_time(r, &t) == -1)
+		count_bad(st, lineno, "rollup: bad record", line, len);
+	else if (r->type == REC_ROLLTICK)
+		advance(st, t);
+	else if (r->type == REC_ROLLHOST) {
+		if ((iv = roll_interval(st, t)) != NULL) {
+			key_get(&iv->hosts, r->field[ROLLHOST_HOST],
+			    r->len[ROLLHOST_HOST], &isnew);
+			iv->nhosts += isnew;
+		}
+	} else if (r->type == REC_ROLLBAD) {
+		if (parse_int64(r->field[ROLLBAD_COUNT],
+		    r->len[ROLLBAD_COUNT], 0, INT64_MAX / 4, &n) == -1)
+			count_bad(st, lineno, "rollbad: bad count", line, len);
+		else if (st->have_clock)
+			current(st)->bad += (uint64_t)n;
+		else
+			st->pending_bad += (uint64_t)n;
+	} else if (parse_int64(r->field[ROLL_HITS], r->len[ROLL_HITS], 0,
+	    INT64_MAX / 4, &n) == -1 || parse_int64(r->field[ROLL_BYTES],
+	    r->len[ROLL_BYTES], 0, INT64_MAX / 4, &bytes) == -1)
+		count_bad(st, lineno, "roll: bad count", line, len);
+	else
+		add_roll(st, r, t, n, bytes);
+}
+
 /* do_line -- act on one input line */
 static void
 do_line(struct stats *st, char *line, size_t len, size_t lineno)
@@ -480,6 +568,12 @@ do_line(struct stats *st, char *line, size_t len, size_t lineno)
 			    r.field[HIT_BYTES], r.len[HIT_BYTES]);
 		else
 			add_hit(st, &r, t, bytes);
+		break;
+	case REC_ROLL:
+	case REC_ROLLHOST:
+	case REC_ROLLTICK:
+	case REC_ROLLBAD:
+		do_roll(st, &r, line, len, lineno);
 		break;
 	case REC_TICK:
 		if (r.nfields != 2 || rec_time(&r, &t) == -1)
