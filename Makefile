@@ -36,6 +36,8 @@ $(OBJDIR)/%.o: src/%.c $(HEADERS)
 
 # A program that needs a library of its own names it here: LIBS_NAME.
 LIBS_logview = -lncursesw
+LIBS_natspub = -lnats
+LIBS_natssub = -lnats
 
 $(BINDIR)/%: $(OBJDIR)/%.o $(COMMON_OBJ)
 	@mkdir -p $(@D)
