@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "httpmon.h"
 #include "watch.h"
 
 #define FILE_EVENTS	(IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
@@ -117,6 +118,9 @@ watch_wait(struct watch *w, int64_t ms)
 	struct timespec ts;
 	int n;
 
+	/* A stop that came during the last write (out.c lets it in). */
+	if (stop_requested)
+		return -1;
 	if (ms < 0)
 		ms = 0;
 	ts.tv_sec = ms / 1000;
