@@ -1,0 +1,548 @@
+/*
+ * logmerge -- merge the rollup records of many sources into one stream
+ * with one clock, dropping duplicates, for a central logalert and
+ * logstats.
+ *
+ * Rollups (logroll) of many web servers arrive interleaved, a little out
+ * of order, and some twice (a consumer delivers at least once).  A record
+ * is known by (SOURCE, SEQ): one whose SEQ a source has already sent is
+ * dropped.  Per source, LATEST is the largest time among the records that
+ * arrived without a gap in SEQ before them: the source has sent
+ * everything up to LATEST (a record of second LATEST may still come).
+ *
+ * The fleet clock.  FRONT is the largest LATEST of all sources.  A source
+ * is active while its LATEST >= FRONT - L (-l, default 10 s): a source
+ * that has fallen L seconds behind, silent or late, stops holding the
+ * clock back.  The clock is the smallest LATEST of the active sources, or
+ * FRONT - L while fewer than -n sources have been seen; it never goes
+ * back.  When it reaches C, every record held with time <= C is written,
+ * in time order, then a tick C: downstream, no second closes before
+ * every active source is past it, and the alert of a silent host's
+ * missing hits comes at most L seconds later, never a false recovery
+ * while it is only slow.  A record that arrives with its time already
+ * behind the clock (a source more than L seconds late) is written at
+ * once: logalert counts it if it still falls in its window, logstats
+ * counts it as late; neither drops it silently.
+ *
+ * A gap in a source's SEQ (a message still on its way) holds that
+ * source's LATEST, so a record resent out of order is waited for; once
+ * the records past the gap are L seconds newer than LATEST the gap is
+ * given up on (and said so).  A SEQ more than 2^20 past the expected
+ * one, with nothing waiting, is a restarted logroll: a new run.
+ *
+ * Records held for the clock sit in a ring of per-second buffers (the
+ * records of one second, in arrival order) reused for ever; one too far
+ * ahead for the ring waits in a sorted list.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <err.h>
+#include <sys/tree.h>
+
+#include "httpmon.h"
+
+#define LATE_DEFAULT	10
+#define LATE_MAX	86400
+#define NEWRUN_JUMP	(INT64_C(1) << 20)
+#define OUT_BUFSIZE	(256 * 1024)
+
+/* A record of a source that arrived past a gap in its SEQ. */
+struct pend {
+	RB_ENTRY(pend)	 entry;
+	int64_t		 seq;
+	int64_t		 time;
+};
+RB_HEAD(pendtree, pend);
+
+struct source {
+	RB_ENTRY(source) entry;
+	int64_t		 next;		/* the lowest SEQ not yet received */
+	int64_t		 latest;	/* LATEST, or INT64_MIN */
+	int64_t		 pend_max;	/* largest time in pend */
+	int64_t		 first;		/* the first SEQ that arrived */
+	struct pendtree	 pend;
+	struct pendtree	 early;		/* SEQs below first that arrived */
+	const char	*name;		/* unescaped: the bytes after it */
+};
+RB_HEAD(sourcetree, source);
+
+/* A record too far ahead for the ring, in time, then arrival, order. */
+struct far {
+	RB_ENTRY(far)	 entry;
+	int64_t		 time;
+	uint64_t	 n;
+	size_t		 len;
+	char		 line[];
+};
+RB_HEAD(fartree, far);
+
+/* The records of one second held for the clock. */
+struct bucket {
+	char		*buf;
+	size_t		 len, cap;
+};
+
+struct merger {
+	int64_t		 late;		/* -l: L */
+	int64_t		 expect;	/* -n: sources before the clock runs */
+	int		 started;	/* a record has set the clock */
+	int64_t		 clock;		/* C: written up to here */
+	int64_t		 front;
+	int64_t		 newest;	/* the largest time held */
+	int		 wrote;		/* a record was written: ticks may go */
+	struct bucket	*ring;		/* ring[t & mask]: second t > C */
+	int64_t		 mask;
+	struct sourcetree sources;
+	size_t		 nsources;
+	struct source	*last;		/* the source of the last record */
+	struct fartree	 far;
+	uint64_t	 nfar;
+	uint64_t	 dups, behind, lost;
+	struct out	 out;
+	struct badinput	 bad;
+};
+
+static int
+pend_cmp(const struct pend *a, const struct pend *b)
+{
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int
+source_cmp(const struct source *a, const struct source *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+static int
+far_cmp(const struct far *a, const struct far *b)
+{
+	if (a->time != b->time)
+		return a->time < b->time ? -1 : 1;
+	return (a->n > b->n) - (a->n < b->n);
+}
+
+/* RB_GENERATE_STATIC needs __unused, which libbsd leaves undefined. */
+RB_GENERATE_INTERNAL(pendtree, pend, entry, pend_cmp,
+    __attribute__((__unused__)) static)
+RB_GENERATE_INTERNAL(sourcetree, source, entry, source_cmp,
+    __attribute__((__unused__)) static)
+RB_GENERATE_INTERNAL(fartree, far, entry, far_cmp,
+    __attribute__((__unused__)) static)
+
+/* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
+static void __dead2
+usage(int status)
+{
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
+	    "[-l secs] [-n sources] [file ...]\n", getprogname());
+	exit(status);
+}
+
+/* source_get -- the state of the source named name, made on first sight */
+static struct source *
+source_get(struct merger *m, const char *name, int64_t seq)
+{
+	struct source *s, find;
+	size_t len = strlen(name);
+
+	if (m->last != NULL && strcmp(m->last->name, name) == 0)
+		return m->last;
+	find.name = name;
+	if ((s = RB_FIND(sourcetree, &m->sources, &find)) == NULL) {
+		if ((s = calloc(1, sizeof(*s) + len + 1)) == NULL)
+			err(EXIT_FAIL, "malloc");
+		memcpy(s + 1, name, len + 1);
+		s->name = (const char *)(s + 1);
+		s->next = s->first = seq;
+		s->latest = INT64_MIN;
+		RB_INIT(&s->early);
+		s->pend_max = INT64_MIN;
+		RB_INIT(&s->pend);
+		RB_INSERT(sourcetree, &m->sources, s);
+		m->nsources++;
+	}
+	return m->last = s;
+}
+
+/* pop_contiguous -- take the waiting records that now follow next */
+static void
+pop_contiguous(struct source *s)
+{
+	struct pend *p;
+
+	while ((p = RB_MIN(pendtree, &s->pend)) != NULL && p->seq <= s->next) {
+		if (p->seq == s->next) {
+			s->next++;
+			if (p->time > s->latest)
+				s->latest = p->time;
+		}
+		RB_REMOVE(pendtree, &s->pend, p);
+		free(p);
+	}
+	if (RB_EMPTY(&s->pend))
+		s->pend_max = INT64_MIN;
+}
+
+/*
+ * receive -- account for record (seq, t) of source s: 0 if it is new,
+ * -1 if it is a duplicate.  LATEST moves over what arrived without a gap.
+ */
+static int
+receive(struct merger *m, struct source *s, int64_t seq, int64_t t)
+{
+	struct pend *p, find;
+
+	find.seq = seq;
+	if (seq < s->first) {
+		/* Sent before the first that arrived: new unless seen. */
+		if (RB_FIND(pendtree, &s->early, &find) != NULL)
+			return -1;
+		if ((p = malloc(sizeof(*p))) == NULL)
+			err(EXIT_FAIL, "malloc");
+		*p = find;
+		RB_INSERT(pendtree, &s->early, p);
+		return 0;
+	}
+	if (seq < s->next || RB_FIND(pendtree, &s->pend, &find) != NULL)
+		return -1;
+	if (seq > s->next && RB_EMPTY(&s->pend) &&
+	    seq - s->next > NEWRUN_JUMP) {
+		warnx("%s: sequence jumped from %" PRId64 " to %" PRId64
+		    ": a new run", s->name, s->next, seq);
+		s->next = seq;
+	}
+	if (seq == s->next) {
+		s->next++;
+		if (t > s->latest)
+			s->latest = t;
+		pop_contiguous(s);
+		return 0;
+	}
+	if ((p = malloc(sizeof(*p))) == NULL)
+		err(EXIT_FAIL, "malloc");
+	p->seq = seq;
+	p->time = t;
+	RB_INSERT(pendtree, &s->pend, p);
+	if (t > s->pend_max)
+		s->pend_max = t;
+	/* Past a gap for L seconds: what is missing is not coming. */
+	while (!RB_EMPTY(&s->pend) && s->latest != INT64_MIN &&
+	    s->pend_max > s->latest + m->late) {
+		p = RB_MIN(pendtree, &s->pend);
+		warnx("%s: records %" PRId64 " to %" PRId64 " missing for %"
+		    PRId64 " s, going on without them", s->name, s->next,
+		    p->seq - 1, m->late);
+		m->lost += (uint64_t)(p->seq - s->next);
+		s->next = p->seq;
+		pop_contiguous(s);
+	}
+	return 0;
+}
+
+/* hold -- keep a record of second t > C until the clock reaches it */
+static void
+hold(struct merger *m, int64_t t, const char *line, size_t len)
+{
+	struct bucket *b;
+	struct far *f;
+	size_t c;
+
+	if (t > m->newest)
+		m->newest = t;
+	if (t - m->clock > m->mask + 1) {
+		if ((f = malloc(sizeof(*f) + len)) == NULL)
+			err(EXIT_FAIL, "malloc");
+		f->time = t;
+		f->n = m->nfar++;
+		f->len = len;
+		memcpy(f->line, line, len);
+		RB_INSERT(fartree, &m->far, f);
+		return;
+	}
+	b = &m->ring[t & m->mask];
+	if (b->len + len + 1 > b->cap) {
+		for (c = b->cap ? b->cap : 4096; c < b->len + len + 1; c *= 2)
+			;
+		if ((b->buf = realloc(b->buf, c)) == NULL)
+			err(EXIT_FAIL, "malloc");
+		b->cap = c;
+	}
+	memcpy(b->buf + b->len, line, len);
+	b->buf[b->len + len] = '\n';
+	b->len += len + 1;
+}
+
+/* write_far -- write, or move into the ring, the far records now near */
+static void
+write_far(struct merger *m, int64_t upto)
+{
+	struct far *f;
+
+	while ((f = RB_MIN(fartree, &m->far)) != NULL &&
+	    f->time - m->clock <= m->mask + 1) {
+		RB_REMOVE(fartree, &m->far, f);
+		if (f->time <= upto) {
+			out_write(&m->out, f->line, f->len);
+			out_end(&m->out);
+			m->wrote = 1;
+		} else
+			hold(m, f->time, f->line, f->len);
+		free(f);
+	}
+}
+
+/*
+ * advance -- move the clock to c: write the held seconds (C, c] in order,
+ * then a tick c.  A jump of more than the ring writes the whole ring
+ * first, then the far records up to c.
+ */
+static void
+advance(struct merger *m, int64_t c)
+{
+	int64_t t, steps = c - m->clock;
+	struct bucket *b;
+
+	if (steps <= 0)
+		return;
+	if (steps > m->mask + 1)
+		steps = m->mask + 1;
+	for (t = m->clock + 1; t <= m->clock + steps; t++) {
+		b = &m->ring[t & m->mask];
+		if (b->len == 0)
+			continue;
+		out_write(&m->out, b->buf, b->len);
+		m->wrote = 1;
+		b->len = 0;
+	}
+	if (c - m->clock > m->mask + 1) {
+		m->clock = c - m->mask - 1;	/* the ring is empty */
+		write_far(m, c);
+	}
+	m->clock = c;
+	write_far(m, c);
+	/* No tick before the first record: it would start the clock early. */
+	if (m->wrote) {
+		out_str(&m->out, "tick\t");
+		out_int(&m->out, c);
+		out_end(&m->out);
+	}
+}
+
+/* fleet_clock -- the clock rule (see the top of the file) */
+static int64_t
+fleet_clock(struct merger *m)
+{
+	struct source *s;
+	int64_t front = INT64_MIN, low = INT64_MAX;
+
+	RB_FOREACH(s, sourcetree, &m->sources)
+		if (s->latest > front)
+			front = s->latest;
+	if (front == INT64_MIN)
+		return m->clock;
+	m->front = front;
+	if ((int64_t)m->nsources < m->expect)
+		return front - m->late;
+	RB_FOREACH(s, sourcetree, &m->sources)
+		if (s->latest >= front - m->late && s->latest < low)
+			low = s->latest;
+	return low;
+}
+
+/* field_int -- field i of r as an integer in [0, max] */
+static int
+field_int(struct record *r, int i, int64_t max, int64_t *v)
+{
+	return parse_int64(r->field[i], r->len[i], 0, max, v);
+}
+
+/* handle_line -- one rollup record: dropped, held, or written now */
+static void
+handle_line(struct merger *m, char *line, size_t len, size_t lineno)
+{
+	struct record r;
+	struct source *s;
+	int64_t t, seq, before;
+
+	if (rec_split(line, len, &r) < 0) {
+		bad_report(&m->bad, lineno, "too many fields", NULL, 0);
+		return;
+	}
+	if (r.type == REC_COMMENT)
+		return;
+	if (r.type != REC_ROLL && r.type != REC_ROLLHOST &&
+	    r.type != REC_ROLLTICK && r.type != REC_ROLLBAD) {
+		bad_report(&m->bad, lineno, "not a rollup record", r.field[0],
+		    r.len[0]);
+		return;
+	}
+	if (r.nfields < 4 || rec_time(&r, &t) != 0 ||
+	    field_int(&r, ROLL_SEQ, INT64_MAX - 1, &seq) != 0) {
+		bad_report(&m->bad, lineno, "bad time or sequence", NULL, 0);
+		return;
+	}
+	r.len[ROLL_SOURCE] = rec_unescape(r.field[ROLL_SOURCE],
+	    r.len[ROLL_SOURCE]);
+	s = source_get(m, r.field[ROLL_SOURCE], seq);
+	before = s->latest;
+	if (receive(m, s, seq, t) != 0) {
+		m->dups++;
+		return;
+	}
+	if (!m->started) {
+		m->started = 1;
+		m->clock = t - m->late - 1;
+		m->newest = m->clock;
+	}
+	if (r.type != REC_ROLLTICK) {
+		rec_unsplit(line, len);
+		if (t > m->clock)
+			hold(m, t, line, len);
+		else {
+			if (t < m->clock)
+				m->behind++;
+			out_write(&m->out, line, len);
+			out_end(&m->out);
+			m->wrote = 1;
+		}
+	}
+	if (s->latest != before)
+		advance(m, fleet_clock(m));
+}
+
+/* run -- merge one input to its end */
+static int
+run(void *ctx, int fd, const char *name)
+{
+	struct merger *m = ctx;
+	struct linereader lr;
+	enum lr_status st;
+	char *line;
+	size_t len;
+	int rval = EXIT_OK;
+
+	m->bad.file = name;
+	lr_init(&lr, fd, LINE_MAX_DEFAULT, &m->out);
+	while (!stop_requested &&
+	    (st = lr_next(&lr, &line, &len)) != LR_EOF) {
+		if (st == LR_ERROR) {
+			warn("%s", name);
+			rval = EXIT_FAIL;
+			break;
+		}
+		if (st == LR_TOOLONG)
+			bad_report(&m->bad, lr.lineno, "line too long", NULL,
+			    0);
+		else
+			handle_line(m, line, len, lr.lineno);
+	}
+	lr_free(&lr);
+	return rval;
+}
+
+/* finish -- end of input: everything held is written, in time order */
+static void
+finish(struct merger *m)
+{
+	if (m->started)
+		advance(m, m->newest);
+}
+
+/* summary -- what was dropped, passed on late or lost, on stderr */
+static void
+summary(const struct merger *m)
+{
+	if (m->dups > 0)
+		warnx("%" PRIu64 " duplicate record%s dropped", m->dups,
+		    m->dups == 1 ? "" : "s");
+	if (m->behind > 0)
+		warnx("%" PRIu64 " record%s came after the clock had passed "
+		    "their second (written late)", m->behind,
+		    m->behind == 1 ? "" : "s");
+	if (m->lost > 0)
+		warnx("%" PRIu64 " record%s never came", m->lost,
+		    m->lost == 1 ? "" : "s");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "late",	required_argument,	NULL, 'l' },
+		{ "sources",	required_argument,	NULL, 'n' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	struct merger m;
+	struct source *s;
+	struct pend *p;
+	struct far *f;
+	int64_t ring = 64;
+	int ch, rval;
+
+	memset(&m, 0, sizeof(m));
+	m.late = LATE_DEFAULT;
+	m.expect = 1;
+	while ((ch = getopt_long(argc, argv, "hl:n:V", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'h':
+			usage(EXIT_OK);
+		case 'l':
+			m.late = opt_number("-l", optarg, 0, LATE_MAX);
+			break;
+		case 'n':
+			m.expect = opt_number("-n", optarg, 1, 100000);
+			break;
+		case 'V':
+			printf("logmerge %s\n", HTTPMON_VERSION);
+			return EXIT_OK;
+		default:
+			usage(EXIT_USAGE);
+		}
+	argc -= optind;
+	argv += optind;
+
+	/* The ring holds 2L seconds and more: C to FRONT, and past gaps. */
+	while (ring < 2 * m.late + 64)
+		ring *= 2;
+	if ((m.ring = calloc((size_t)ring, sizeof(*m.ring))) == NULL)
+		err(EXIT_FAIL, "calloc");
+	m.mask = ring - 1;
+	RB_INIT(&m.sources);
+	RB_INIT(&m.far);
+	install_signal_exit();
+	out_init(&m.out, STDOUT_FILENO, OUT_BUFSIZE);
+	bad_init(&m.bad, "record", "-");
+	out_str(&m.out, RECORDS_HEADER "\n");
+	rval = each_input(argc, argv, "-", run, &m);
+	finish(&m);
+	bad_summary(&m.bad);
+	summary(&m);
+	out_finish(&m.out);
+	while ((s = RB_MIN(sourcetree, &m.sources)) != NULL) {
+		while ((p = RB_MIN(pendtree, &s->pend)) != NULL) {
+			RB_REMOVE(pendtree, &s->pend, p);
+			free(p);
+		}
+		while ((p = RB_MIN(pendtree, &s->early)) != NULL) {
+			RB_REMOVE(pendtree, &s->early, p);
+			free(p);
+		}
+		RB_REMOVE(sourcetree, &m.sources, s);
+		free(s);
+	}
+	for (ring = 0; ring <= m.mask; ring++)
+		free(m.ring[ring].buf);
+	free(m.ring);
+	while ((f = RB_MIN(fartree, &m.far)) != NULL) {
+		RB_REMOVE(fartree, &m.far, f);
+		free(f);
+	}
+	return rval;
+}
