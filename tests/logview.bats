@@ -89,7 +89,7 @@ job_pgid() {
 	# the latest interval's top sections, with hits, bytes and errors
 	wait_screen '^ +1 /(api|report|login|pages|images) +[0-9]+ +[0-9.]+ [KMG]?i?B +[0-9]+ +[0-9]+$'
 	run screen
-	assert_line --partial ' httpmon: '"$LOG"'  window 5s  threshold 5/s  interval 5s'
+	assert_line --index 0 --regexp '^ httpmon: .*access\.log  window 5s  threshold 5/s  interval 5s  q to quit$'
 	assert_line --regexp '^ totals: [0-9]+ hits, [0-9.]+ [KMG]?i?B, bad lines 0, late 0$'
 	assert_line --regexp '^ 2xx [0-9]+  3xx [0-9]+  4xx [0-9]+  5xx [0-9]+  other 0 \| GET [0-9]+'
 	assert_line --partial 'hits/s, last 93s (--- threshold 5)'
