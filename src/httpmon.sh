@@ -33,6 +33,7 @@ on_alert=
 alert_opts=()
 hook_timeout=
 syslog=
+metrics=
 dashboard=
 workdir=
 job=
@@ -42,7 +43,7 @@ usage() {
 	cat <<USAGE
 usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
        [-s statefile] [-t threshold] [-w window] [--hook-timeout secs]
-       [--on-alert command] [--plain] [--syslog] [file]
+       [--metrics file] [--on-alert command] [--plain] [--syslog] [file]
   -t, --threshold N        alert when the average hits/s over the window
                            exceeds N (default $threshold; decimals allowed)
   -w, --window, --time_window SECS
@@ -59,6 +60,8 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
                            detached, the event in HTTPMON_* variables
       --hook-timeout SECS  kill a hook still running after SECS (default 10)
       --syslog             also send alerts and recoveries to syslog
+      --metrics FILE       keep FILE up to date in the Prometheus text format
+                           (for node_exporter's textfile collector)
   -h, --help               this help;  -V, --version  the version
 file defaults to $file.
 USAGE
@@ -99,6 +102,8 @@ parse_options() {
 		--hook-timeout) need_arg "$@"; hook_timeout=$2; shift ;;
 		--hook-timeout=*) hook_timeout=${1#*=} ;;
 		--syslog) syslog=1 ;;
+		--metrics) need_arg "$@"; metrics=$2; shift ;;
+		--metrics=*) metrics=${1#*=} ;;
 		-h|--help) usage; exit 0 ;;
 		-V|--version) echo "httpmon.sh $version"; exit 0 ;;
 		--) shift; break ;;
@@ -131,6 +136,10 @@ check_options() {
 	    die 64 "${out#logstats: }"
 	out=$(logparse -f "$format" </dev/null 2>&1 >/dev/null) ||
 	    die 64 "${out#logparse: }"
+	if [ -n "$metrics" ]; then
+		out=$(logmetrics -o "$metrics" </dev/null 2>&1 >/dev/null) ||
+		    die "$?" "${out#logmetrics: }"
+	fi
 	if [ -n "$poll" ]; then
 		out=$(logtail -N -p "$poll" /dev/null 2>&1 >/dev/null) ||
 		    die 64 "${out#logtail: }"
@@ -175,7 +184,9 @@ report() {
 
 # stages -- every stage but the renderer; exit statuses to $workdir/status
 stages() {
-	local tail_opts=() statuses stats_pid st
+	local tail_opts=() statuses stats_pid st status=
+	# window records: for the dashboard and the metrics' window gauges
+	[ -n "$dashboard$metrics" ] && status=--status
 	if [ -n "$no_follow" ]; then
 		tail_opts=(--no-follow)
 	else
@@ -190,7 +201,7 @@ stages() {
 		logtail "${tail_opts[@]}" -- "$file" |
 		    logparse -f "$format" |
 		    tee "$workdir/records" |
-		    logalert -t "$threshold" -w "$window" ${dashboard:+--status} \
+		    logalert -t "$threshold" -w "$window" $status \
 		    "${alert_opts[@]}"
 		statuses=("${PIPESTATUS[@]}")
 		wait "$stats_pid"
@@ -201,12 +212,22 @@ stages() {
 	}
 }
 
+# merged -- the stages' records, through logmetrics with --metrics
+merged() {
+	if [ -n "$metrics" ]; then
+		stages | logmetrics -o "$metrics"
+		echo "logmetrics ${PIPESTATUS[1]}" >> "$workdir/status"
+	else
+		stages
+	fi
+}
+
 # pipeline -- the stages, then logshow, or the FIFO that logview reads
 pipeline() {
 	if [ -n "$dashboard" ]; then
-		stages > "$workdir/view" 2> "$workdir/errors"
+		merged > "$workdir/view" 2> "$workdir/errors"
 	else
-		stages | logshow
+		merged | logshow
 	fi
 }
 
