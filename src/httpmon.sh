@@ -34,6 +34,8 @@ alert_opts=()
 hook_timeout=
 syslog=
 metrics=
+json=
+renderer=logshow
 dashboard=
 workdir=
 job=
@@ -43,7 +45,8 @@ usage() {
 	cat <<USAGE
 usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
        [-s statefile] [-t threshold] [-w window] [--hook-timeout secs]
-       [--metrics file] [--on-alert command] [--plain] [--syslog] [file]
+       [--json] [--metrics file] [--on-alert command] [--plain] [--syslog]
+       [file]
   -t, --threshold N        alert when the average hits/s over the window
                            exceeds N (default $threshold; decimals allowed)
   -w, --window, --time_window SECS
@@ -56,6 +59,7 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
   -s, --state FILE         remember where reading stopped; resume there
   -p, --poll SECS          look at the file every SECS instead of inotify
       --plain              text output even on a terminal (no dashboard)
+      --json               JSON Lines output, one object per record (no dashboard)
       --on-alert CMD       run CMD (with sh -c) for each alert and recovery,
                            detached, the event in HTTPMON_* variables
       --hook-timeout SECS  kill a hook still running after SECS (default 10)
@@ -102,6 +106,7 @@ parse_options() {
 		--hook-timeout) need_arg "$@"; hook_timeout=$2; shift ;;
 		--hook-timeout=*) hook_timeout=${1#*=} ;;
 		--syslog) syslog=1 ;;
+		--json) json=1 renderer=logjson ;;
 		--metrics) need_arg "$@"; metrics=$2; shift ;;
 		--metrics=*) metrics=${1#*=} ;;
 		-h|--help) usage; exit 0 ;;
@@ -227,13 +232,13 @@ pipeline() {
 	if [ -n "$dashboard" ]; then
 		merged > "$workdir/view" 2> "$workdir/errors"
 	else
-		merged | logshow
+		merged | "$renderer"
 	fi
 }
 
-# use_dashboard -- logview, unless --plain, or stdout is not a terminal
+# use_dashboard -- logview, unless --plain or --json, or stdout is no terminal
 use_dashboard() {
-	[ -z "$plain" ] && [ -t 1 ] && [ "${TERM:-dumb}" != dumb ]
+	[ -z "$plain$json" ] && [ -t 1 ] && [ "${TERM:-dumb}" != dumb ]
 }
 
 # run_dashboard -- logview in the foreground process group until it ends
@@ -289,7 +294,7 @@ main() {
 	if [ -n "$dashboard" ]; then
 		report logview "$st" || failed=1
 	else
-		report logshow "$st" || failed=1
+		report "$renderer" "$st" || failed=1
 	fi
 	cleanup
 	[ "$failed" -eq 0 ] || exit 1

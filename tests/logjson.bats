@@ -117,3 +117,14 @@ logjson: stdin: 4 bad records"
 	assert_output '{"type":"tick","time":1}'
 	assert_equal "$stderr" "logjson: $BATS_TEST_TMPDIR/none: No such file or directory"
 }
+
+@test "httpmon.sh --json writes the alerts and stats as JSON Lines" {
+	loggen -f clf -r 2:30,12:30,1:60 > "$BATS_TEST_TMPDIR/access.log"
+	run --separate-stderr httpmon.sh -N -w 10 -t 5 -i 60 --json \
+	    "$BATS_TEST_TMPDIR/access.log"
+	assert_success
+	run jq -sc 'map(select(.type == "alert" or .type == "recover") |
+	    [.type, .threshold]) + [map(select(.type == "stats")) |
+	    (map(.hits) | add)]' <<<"$output"
+	assert_output '[["alert",5],["recover",5],480]'
+}
