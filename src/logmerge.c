@@ -27,8 +27,12 @@
  * A gap in a source's SEQ (a message still on its way) holds that
  * source's LATEST, so a record resent out of order is waited for; once
  * the records past the gap are L seconds newer than LATEST the gap is
- * given up on (and said so).  A SEQ more than 2^20 past the expected
- * one, with nothing waiting, is a restarted logroll: a new run.
+ * given up on (and said so).  A run of logroll starts at a SEQ that is a
+ * multiple of 2^20: the first record that arrives from a source, or one
+ * more than 2^20 past the expected SEQ with nothing waiting (a restarted
+ * logroll), starts a new run at the multiple at or below its SEQ, and
+ * the records between are waited for like any gap: a run's first
+ * message, resent after its second, does not come too late.
  *
  * Records held for the clock sit in a ring of per-second buffers (the
  * records of one second, in arrival order) reused for ever; one too far
@@ -48,6 +52,7 @@
 #define LATE_DEFAULT	10
 #define LATE_MAX	86400
 #define NEWRUN_JUMP	(INT64_C(1) << 20)
+#define RUN_ALIGN	(INT64_C(1) << 20)	/* a run's first SEQ */
 #define OUT_BUFSIZE	(256 * 1024)
 
 /* A record of a source that arrived past a gap in its SEQ. */
@@ -63,9 +68,8 @@ struct source {
 	int64_t		 next;		/* the lowest SEQ not yet received */
 	int64_t		 latest;	/* LATEST, or INT64_MIN */
 	int64_t		 pend_max;	/* largest time in pend */
-	int64_t		 first;		/* the first SEQ that arrived */
+	int64_t		 t0;		/* the time of its first record */
 	struct pendtree	 pend;
-	struct pendtree	 early;		/* SEQs below first that arrived */
 	const char	*name;		/* unescaped: the bytes after it */
 };
 RB_HEAD(sourcetree, source);
@@ -158,9 +162,8 @@ source_get(struct merger *m, const char *name, int64_t seq)
 			err(EXIT_FAIL, "malloc");
 		memcpy(s + 1, name, len + 1);
 		s->name = (const char *)(s + 1);
-		s->next = s->first = seq;
-		s->latest = INT64_MIN;
-		RB_INIT(&s->early);
+		s->next = seq & ~(RUN_ALIGN - 1);
+		s->latest = s->t0 = INT64_MIN;
 		s->pend_max = INT64_MIN;
 		RB_INIT(&s->pend);
 		RB_INSERT(sourcetree, &m->sources, s);
@@ -197,24 +200,16 @@ receive(struct merger *m, struct source *s, int64_t seq, int64_t t)
 {
 	struct pend *p, find;
 
+	if (s->t0 == INT64_MIN)
+		s->t0 = t;
 	find.seq = seq;
-	if (seq < s->first) {
-		/* Sent before the first that arrived: new unless seen. */
-		if (RB_FIND(pendtree, &s->early, &find) != NULL)
-			return -1;
-		if ((p = malloc(sizeof(*p))) == NULL)
-			err(EXIT_FAIL, "malloc");
-		*p = find;
-		RB_INSERT(pendtree, &s->early, p);
-		return 0;
-	}
 	if (seq < s->next || RB_FIND(pendtree, &s->pend, &find) != NULL)
 		return -1;
 	if (seq > s->next && RB_EMPTY(&s->pend) &&
 	    seq - s->next > NEWRUN_JUMP) {
 		warnx("%s: sequence jumped from %" PRId64 " to %" PRId64
 		    ": a new run", s->name, s->next, seq);
-		s->next = seq;
+		s->next = seq & ~(RUN_ALIGN - 1);
 	}
 	if (seq == s->next) {
 		s->next++;
@@ -231,8 +226,8 @@ receive(struct merger *m, struct source *s, int64_t seq, int64_t t)
 	if (t > s->pend_max)
 		s->pend_max = t;
 	/* Past a gap for L seconds: what is missing is not coming. */
-	while (!RB_EMPTY(&s->pend) && s->latest != INT64_MIN &&
-	    s->pend_max > s->latest + m->late) {
+	while (!RB_EMPTY(&s->pend) && s->pend_max > (s->latest !=
+	    INT64_MIN ? s->latest : s->t0) + m->late) {
 		p = RB_MIN(pendtree, &s->pend);
 		warnx("%s: records %" PRId64 " to %" PRId64 " missing for %"
 		    PRId64 " s, going on without them", s->name, s->next,
@@ -338,15 +333,18 @@ static int64_t
 fleet_clock(struct merger *m)
 {
 	struct source *s;
-	int64_t front = INT64_MIN, low = INT64_MAX;
+	int64_t front = INT64_MIN, low = INT64_MAX, started = 0;
 
 	RB_FOREACH(s, sourcetree, &m->sources)
-		if (s->latest > front)
-			front = s->latest;
+		if (s->latest != INT64_MIN) {
+			started++;
+			if (s->latest > front)
+				front = s->latest;
+		}
 	if (front == INT64_MIN)
 		return m->clock;
 	m->front = front;
-	if ((int64_t)m->nsources < m->expect)
+	if (started < m->expect)
 		return front - m->late;
 	RB_FOREACH(s, sourcetree, &m->sources)
 		if (s->latest >= front - m->late && s->latest < low)
@@ -528,10 +526,6 @@ main(int argc, char *argv[])
 	while ((s = RB_MIN(sourcetree, &m.sources)) != NULL) {
 		while ((p = RB_MIN(pendtree, &s->pend)) != NULL) {
 			RB_REMOVE(pendtree, &s->pend, p);
-			free(p);
-		}
-		while ((p = RB_MIN(pendtree, &s->early)) != NULL) {
-			RB_REMOVE(pendtree, &s->early, p);
 			free(p);
 		}
 		RB_REMOVE(sourcetree, &m.sources, s);

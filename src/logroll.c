@@ -35,6 +35,7 @@
 
 #define OUT_BUFSIZE	(64 * 1024)
 #define SEQ_MAX		(INT64_MAX / 2)
+#define RUN_ALIGN	(INT64_C(1) << 20)	/* logmerge: a run's start */
 
 /* One sum of a group: a (second, section, method, status) or a host. */
 struct ent {
@@ -389,14 +390,19 @@ run(void *ctx, int fd, const char *name)
 	return rval;
 }
 
-/* default_seq -- the first SEQ: microseconds since the epoch */
+/*
+ * default_seq -- the first SEQ: microseconds since the epoch, rounded up
+ * to a multiple of 2^20, where logmerge expects a run to start.
+ */
 static int64_t
 default_seq(void)
 {
 	struct timeval tv;
+	int64_t us;
 
 	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	return (us / RUN_ALIGN + 1) * RUN_ALIGN;
 }
 
 int

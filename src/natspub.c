@@ -142,6 +142,9 @@ resend(struct pub *p)
 	p->failed = NULL;
 	p->nfailed = p->failed_cap = 0;
 	pthread_mutex_unlock(&p->lock);
+	/* They failed once: a leader may be being elected, let it finish. */
+	if (n > 0)
+		js_pause(100);
 	for (i = 0; i < n; i++) {
 		if (rval == 0 && publish(p, &f[i]) == 0) {
 			p->resent++;

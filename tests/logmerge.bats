@@ -16,7 +16,7 @@ sources() {
 	shift
 	for i in $(seq 1 "$n"); do
 		loggen -S "$i" "$@" | logparse > "raw$i" 2>/dev/null
-		logroll -s "web$i" -S $((i * 1000000)) < "raw$i" > "roll$i"
+		logroll -s "web$i" -S $((i << 20)) < "raw$i" > "roll$i"
 	done
 	sort -s -t "$(printf '\t')" -k2,2n raw? | grep -v '^#' > union
 }
@@ -127,32 +127,32 @@ same_as_union() {
 }
 
 @test "without -n, a source seen after the clock passed its second is late; -n waits for it" {
-	printf 'roll\t100\ta\t1\t/\tGET\t200\t5\t0\nroll\t105\ta\t2\t/\tGET\t200\t5\t0\nroll\t101\tb\t1\t/\tGET\t200\t7\t0\nroll\t106\tb\t2\t/\tGET\t200\t1\t0\n' > in
+	printf 'roll\t100\ta\t0\t/\tGET\t200\t5\t0\nroll\t105\ta\t1\t/\tGET\t200\t5\t0\nroll\t101\tb\t0\t/\tGET\t200\t7\t0\nroll\t106\tb\t1\t/\tGET\t200\t1\t0\n' > in
 	run --separate-stderr logmerge -l 10 in
-	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t1\t/\tGET\t200\t5\t0\ntick\t100\nroll\t105\ta\t2\t/\tGET\t200\t5\t0\ntick\t105\nroll\t101\tb\t1\t/\tGET\t200\t7\t0\nroll\t106\tb\t2\t/\tGET\t200\t1\t0\ntick\t106')"
+	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\ntick\t100\nroll\t105\ta\t1\t/\tGET\t200\t5\t0\ntick\t105\nroll\t101\tb\t0\t/\tGET\t200\t7\t0\nroll\t106\tb\t1\t/\tGET\t200\t1\t0\ntick\t106')"
 	[[ "$stderr" == *"1 record came after the clock had passed their second"* ]]
 	run logmerge -l 10 -n 2 in
-	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t1\t/\tGET\t200\t5\t0\nroll\t101\tb\t1\t/\tGET\t200\t7\t0\ntick\t101\nroll\t105\ta\t2\t/\tGET\t200\t5\t0\ntick\t105\nroll\t106\tb\t2\t/\tGET\t200\t1\t0\ntick\t106')"
+	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\nroll\t101\tb\t0\t/\tGET\t200\t7\t0\ntick\t101\nroll\t105\ta\t1\t/\tGET\t200\t5\t0\ntick\t105\nroll\t106\tb\t1\t/\tGET\t200\t1\t0\ntick\t106')"
 }
 
 @test "a duplicate is dropped by (source, seq); a rolltick moves the clock and is not written" {
-	printf 'roll\t100\ta\t1\t/\tGET\t200\t5\t0\nroll\t100\ta\t1\t/\tGET\t200\t5\t0\nrolltick\t103\ta\t2\nroll\t100\tb\t1\t/\tGET\t200\t5\t0\n' > in
+	printf 'roll\t100\ta\t0\t/\tGET\t200\t5\t0\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\nrolltick\t103\ta\t1\nroll\t100\tb\t0\t/\tGET\t200\t5\t0\n' > in
 	run --separate-stderr logmerge in
-	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t1\t/\tGET\t200\t5\t0\ntick\t100\ntick\t103\nroll\t100\tb\t1\t/\tGET\t200\t5\t0')"
+	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\ntick\t100\ntick\t103\nroll\t100\tb\t0\t/\tGET\t200\t5\t0')"
 	[[ "$stderr" == *"1 duplicate record dropped"* ]]
 }
 
 @test "a gap in a source's sequence is given up after L seconds, and said" {
-	printf 'roll\t100\ta\t1\t/\tGET\t200\t5\t0\nroll\t101\ta\t3\t/\tGET\t200\t5\t0\nroll\t112\ta\t4\t/\tGET\t200\t5\t0\n' > in
+	printf 'roll\t100\ta\t0\t/\tGET\t200\t5\t0\nroll\t101\ta\t2\t/\tGET\t200\t5\t0\nroll\t112\ta\t3\t/\tGET\t200\t5\t0\n' > in
 	run --separate-stderr logmerge -l 10 in
-	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t1\t/\tGET\t200\t5\t0\ntick\t100\nroll\t101\ta\t3\t/\tGET\t200\t5\t0\nroll\t112\ta\t4\t/\tGET\t200\t5\t0\ntick\t112')"
-	[[ "$stderr" == *"a: records 2 to 2 missing for 10 s, going on without them"* ]]
+	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\ntick\t100\nroll\t101\ta\t2\t/\tGET\t200\t5\t0\nroll\t112\ta\t3\t/\tGET\t200\t5\t0\ntick\t112')"
+	[[ "$stderr" == *"a: records 1 to 1 missing for 10 s, going on without them"* ]]
 }
 
 @test "a record that is not a rollup is bad input, counted, not fatal" {
-	run --separate-stderr sh -c 'printf "hit\t1\nroll\t5\ta\t1\t/\tGET\t200\t1\t0\n" | logmerge'
+	run --separate-stderr sh -c 'printf "hit\t1\nroll\t5\ta\t0\t/\tGET\t200\t1\t0\n" | logmerge'
 	assert_success
-	assert_output "$(printf '#httpmon-records 1\nroll\t5\ta\t1\t/\tGET\t200\t1\t0\ntick\t5')"
+	assert_output "$(printf '#httpmon-records 1\nroll\t5\ta\t0\t/\tGET\t200\t1\t0\ntick\t5')"
 	[[ "$stderr" == *"-:1: not a rollup record: hit"* ]]
 }
 
