@@ -7,6 +7,8 @@ MANDIR	?= $(PREFIX)/share/man
 SHAREDIR ?= $(PREFIX)/share/httpmon
 # Installed in SHAREDIR: example hooks (executable) and examples.
 HOOKS	= scripts/hook-syslog scripts/hook-webhook
+EXAMPLES = examples/httpmon.service examples/httpmon.default \
+	examples/logrotate-nginx
 BINDIR	?= bin
 OBJDIR	?= obj
 CC	?= cc
@@ -113,8 +115,8 @@ bench:
 	scripts/bench $(BENCH_ARGS)
 
 # make install [PREFIX=/usr] [DESTDIR=staging]: programs and the driver in
-# bin, manuals in share/man, example hooks in share/httpmon; the driver
-# finds its stages beside itself.
+# bin, manuals in share/man, the example hooks, systemd unit and logrotate
+# file in share/httpmon; the driver finds its stages beside itself.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SHAREDIR)
@@ -122,12 +124,13 @@ install: all
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(HOOKS) $(DESTDIR)$(SHAREDIR)
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGS) $(SCRIPTS))) \
 	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1))) \
 	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5))) \
-	    $(addprefix $(DESTDIR)$(SHAREDIR)/,$(notdir $(HOOKS)))
+	    $(addprefix $(DESTDIR)$(SHAREDIR)/,$(notdir $(HOOKS) $(EXAMPLES)))
 	rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null || :
 
 clean:

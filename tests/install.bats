@@ -80,3 +80,51 @@ install_to() {
 	run find "$D" -type f
 	assert_output ''
 }
+
+@test "the example hooks, systemd unit and logrotate file are installed in share/httpmon" {
+	install_to /usr/local
+	run ls "$D/usr/local/share/httpmon"
+	assert_output $'hook-syslog\nhook-webhook\nhttpmon.default\nhttpmon.service\nlogrotate-nginx'
+}
+
+# unit_command -- the example unit's ExecStart for the tree installed in
+# $D/usr/local, with the settings of httpmon.default, state in $T/state
+unit_command() {
+	local dir=$D/usr/local/share/httpmon
+	(
+		. "$dir/httpmon.default"
+		sed -n '/^ExecStart=/,/[^\\]$/p' "$dir/httpmon.service" |
+		    sed 's/^ExecStart=//; s/\\$//' | tr '\n' ' ' |
+		    sed "s|/usr/local/|$D/usr/local/|g
+			s|/var/lib/httpmon|$T/state|g
+			s|\${HTTPMON_THRESHOLD}|$HTTPMON_THRESHOLD|
+			s|\${HTTPMON_WINDOW}|$HTTPMON_WINDOW|
+			s|\${HTTPMON_LOG}|$1|"
+	)
+}
+
+@test "the example systemd unit verifies, and its command runs the installed tree" {
+	T=$BATS_TEST_TMPDIR
+	install_to /usr/local
+	if command -v systemd-analyze >/dev/null; then
+		sed "s|/usr/local/|$D/usr/local/|g" \
+		    "$D/usr/local/share/httpmon/httpmon.service" > "$T/httpmon.service"
+		run systemd-analyze verify --man=no "$T/httpmon.service"
+		assert_success
+		assert_output ''
+	fi
+	mkdir -p "$T/state/metrics"
+	loggen -f combined -r 5:60 > "$T/access.log"
+	local cmd
+	cmd=$(unit_command "$T/access.log")
+	[[ $cmd == *--metrics* ]]
+	# as the unit runs it (the log replayed here: -N), below its threshold
+	set -- $cmd
+	[[ $* != *'${'* ]] || fail "not substituted: $*"
+	run --separate-stderr env -i PATH=/usr/bin:/bin "$1" -N "${@:2}"
+	assert_success
+	assert_line --index 0 --partial 'last 10s: 50 hits'
+	run grep '^httpmon_hits_total' "$T/state/metrics/httpmon.prom"
+	assert_success
+	[ -s "$T/state/access.state" ]
+}
