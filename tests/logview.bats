@@ -7,7 +7,7 @@ load test_helper
 S=1549573860	# loggen's default start time
 
 setup() {
-	SOCK="httpmon-logview-$$-$BATS_TEST_NUMBER"
+	SOCK=$BATS_TEST_TMPDIR/tmux.sock	# this test's own tmux server
 	LOG=$BATS_TEST_TMPDIR/access.log
 	WORK=$BATS_TEST_TMPDIR/tmp
 	mkdir -p "$WORK"
@@ -16,7 +16,7 @@ setup() {
 
 teardown() {
 	[ -z "$GEN" ] || kill "$GEN" 2>/dev/null || true
-	tmux -L "$SOCK" kill-server 2>/dev/null || true
+	tmux -S "$SOCK" kill-server 2>/dev/null || true
 	# anything of this test's pipeline still alive, found by its unique path
 	local pids
 	pids=$(pgrep -f -- "$BATS_TEST_TMPDIR/") && kill $pids 2>/dev/null
@@ -25,7 +25,7 @@ teardown() {
 
 # tm ARGS -- tmux on this test's own server, with no user configuration
 tm() {
-	tmux -L "$SOCK" -f /dev/null "$@"
+	tmux -S "$SOCK" -f /dev/null "$@"
 }
 
 # start W H COMMAND -- run COMMAND in a detached W x H pane; its exit
@@ -134,7 +134,7 @@ job_pgid() {
 	wait_gone "$pgid"
 	run ls -A "$WORK"
 	assert_output ""
-	wait_screen '^$'
+	wait_for test -s "$BATS_TEST_TMPDIR/status"
 	run cat "$BATS_TEST_TMPDIR/status"
 	assert_output "exit 0"
 	run screen
@@ -152,7 +152,7 @@ job_pgid() {
 	wait_gone "$pgid"
 	run ls -A "$WORK"
 	assert_output ""
-	wait_screen '^$'
+	wait_for test -s "$BATS_TEST_TMPDIR/status"
 	run cat "$BATS_TEST_TMPDIR/status"
 	assert_output "exit 130"
 	run screen
@@ -175,7 +175,7 @@ job_pgid() {
 	run tm display-message -p -t view '#{pane_title}'
 	refute_output --partial pwned
 	tm send-keys -t view q
-	wait_screen '^$'
+	wait_for test -s "$BATS_TEST_TMPDIR/status"
 	run cat "$BATS_TEST_TMPDIR/status"
 	assert_output "exit 0"
 }
@@ -185,6 +185,7 @@ job_pgid() {
 	start 100 30 "httpmon.sh --plain -N -w 10 -t 25 $LOG"
 	wait_screen '^High traffic generated an alert - hits = 270, triggered at '
 	wait_screen '^  total 600 hits'
+	wait_for test -s "$BATS_TEST_TMPDIR/status"
 	run cat "$BATS_TEST_TMPDIR/status"
 	assert_output "exit 0"
 	run screen
@@ -237,7 +238,7 @@ job_pgid() {
 	 end of input; 1 malformed record
 	EOF
 	tm send-keys -t view q
-	wait_screen '^$'
+	wait_for test -s "$BATS_TEST_TMPDIR/status"
 	run cat "$BATS_TEST_TMPDIR/status"
 	assert_output "exit 0"
 }
