@@ -62,6 +62,19 @@ static const struct key section_keys[] = {
 static const struct key method_keys[] = {
 	NUM("end"), STR("method"), NUM("hits")
 };
+static const struct key roll_keys[] = {
+	NUM("time"), STR("source"), NUM("seq"), STR("section"), STR("method"),
+	NUM("status"), NUM("hits"), NUM("bytes")
+};
+static const struct key rollhost_keys[] = {
+	NUM("time"), STR("source"), NUM("seq"), STR("host")
+};
+static const struct key rolltick_keys[] = {
+	NUM("time"), STR("source"), NUM("seq")
+};
+static const struct key rollbad_keys[] = {
+	NUM("time"), STR("source"), NUM("seq"), NUM("count")
+};
 
 #define KEYS(a)	a, sizeof(a) / sizeof(a[0])
 static const struct rectype {
@@ -78,6 +91,10 @@ static const struct rectype {
 	{ "stats", KEYS(stats_keys) },
 	{ "section", KEYS(section_keys) },
 	{ "method", KEYS(method_keys) },
+	{ "roll", KEYS(roll_keys) },
+	{ "rollhost", KEYS(rollhost_keys) },
+	{ "rolltick", KEYS(rolltick_keys) },
+	{ "rollbad", KEYS(rollbad_keys) },
 };
 
 struct conv {

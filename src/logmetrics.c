@@ -504,6 +504,8 @@ pause_point(struct metrics *m, const struct linereader *lr)
 	if (!m->dirty || line_ready(lr))
 		return;
 	wait = m->written_ms + m->every_ms - now_ms();
+	if (wait > 0 && m->out.len > 0 && poll(&pfd, 1, 0) == 0)
+		out_flush(&m->out);	/* the records first, not in a second */
 	if (wait <= 0 || poll(&pfd, 1, (int)wait) == 0)
 		rewrite(m);
 }

@@ -28,6 +28,10 @@ bad number number
 stats number number
 section number number
 method number number
+roll number number
+rollhost number number
+rolltick number number
+rollbad number number
 OUT
 }
 

@@ -157,6 +157,22 @@ logmetrics: $T/bad.in: 3 bad records"
 	assert_output 1
 }
 
+@test "records are passed on at once, whenever the file is next due" {
+	mkfifo "$T/in"
+	logmetrics -u 600 -o "$T/m.prom" < "$T/in" > "$T/out" &
+	exec 8> "$T/in"
+	wait_for test -f "$T/m.prom"
+	# the next rewrite is 600 s away: the records must not wait for it
+	head -n 8 "$M/replay.in" >&8
+	wait_for grep -q '^alert' "$T/out"
+	run sample "$T/m.prom" httpmon_intervals_total
+	assert_output 0
+	exec 8>&-
+	wait
+	run sample "$T/m.prom" httpmon_alert
+	assert_output 1
+}
+
 @test "the file is replaced atomically: a new inode each time, never a partial file" {
 	mkfifo "$T/in"
 	logmetrics -u 0 -o "$T/m.prom" < "$T/in" > /dev/null &
