@@ -181,6 +181,7 @@ logmetrics: $T/bad.in: 3 bad records"
 	wait_for test -f "$T/m.prom"
 	local first
 	first=$(stat -c %i "$T/m.prom")
+	ln "$T/m.prom" "$T/first"	# so that its inode number is not reused
 	# A reader that checks every version it can catch while the writer
 	# feeds 1500 stats records one by one (a rewrite at each pause).
 	(
