@@ -135,8 +135,8 @@ js_stream(jsCtx *js, const struct jsplace *p)
 		if (s == NATS_OK || jerr == JSStreamNameExistErr)
 			return 0;
 		if (!said++)
-			warnx("stream %s: %s, retrying", p->stream,
-			    nats_GetLastError(NULL));
+			warnx("stream %s: %s (%d), retrying", p->stream,
+			    natsStatus_GetText(s), (int)jerr);
 		js_pause(200);
 	}
 	return -1;

@@ -40,13 +40,20 @@ dashboard=
 workdir=
 job=
 viewer=
+ship=
+collect=
+source=$(hostname 2>/dev/null || echo web)
+late=10
+sources=1
+replicas=1
 
 usage() {
 	cat <<USAGE
 usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
        [-s statefile] [-t threshold] [-w window] [--hook-timeout secs]
        [--json] [--metrics file] [--on-alert command] [--plain] [--syslog]
-       [file]
+       [--ship url [--source name] | --collect url [--late secs]
+       [--sources n]] [--replicas n] [file]
   -t, --threshold N        alert when the average hits/s over the window
                            exceeds N (default $threshold; decimals allowed)
   -w, --window, --time_window SECS
@@ -66,6 +73,15 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
       --syslog             also send alerts and recoveries to syslog
       --metrics FILE       keep FILE up to date in the Prometheus text format
                            (for node_exporter's textfile collector)
+      --ship URL           fleet: follow the log, roll it up per second and
+                           publish it to NATS JetStream at URL (no display)
+      --source NAME        this server's name in the fleet (default: host name)
+      --collect URL        fleet: consume, merge, alert and show the rollups of
+                           every server from URL instead of a log
+      --late SECS          how late a server may be before the fleet clock
+                           goes on without it (default $late)
+      --sources N          servers the clock waits for at the start (default $sources)
+      --replicas N         copies of the stream, if it must be created (default $replicas)
   -h, --help               this help;  -V, --version  the version
 file defaults to $file.
 USAGE
@@ -109,6 +125,12 @@ parse_options() {
 		--json) json=1 renderer=logjson ;;
 		--metrics) need_arg "$@"; metrics=$2; shift ;;
 		--metrics=*) metrics=${1#*=} ;;
+		--ship) need_arg "$@"; ship=$2; shift ;;
+		--collect) need_arg "$@"; collect=$2; shift ;;
+		--source) need_arg "$@"; source=$2; shift ;;
+		--late) need_arg "$@"; late=$2; shift ;;
+		--sources) need_arg "$@"; sources=$2; shift ;;
+		--replicas) need_arg "$@"; replicas=$2; shift ;;
 		-h|--help) usage; exit 0 ;;
 		-V|--version) echo "httpmon.sh $version"; exit 0 ;;
 		--) shift; break ;;
@@ -149,7 +171,14 @@ check_options() {
 		out=$(logtail -N -p "$poll" /dev/null 2>&1 >/dev/null) ||
 		    die 64 "${out#logtail: }"
 	fi
-	if [ -n "$no_follow" ] && [ ! -r "$file" ]; then
+	[ -n "$ship" ] && [ -n "$collect" ] &&
+	    die 64 "--ship and --collect: one or the other"
+	out=$(logmerge -l "$late" -n "$sources" </dev/null 2>&1 >/dev/null) ||
+	    die 64 "${out#logmerge: }"
+	out=$(logroll -s "$source" </dev/null 2>&1 >/dev/null) ||
+	    die 64 "${out#logroll: }"
+	case $replicas in [1-5]) ;; *) die 64 "--replicas $replicas: 1 to 5" ;; esac
+	if [ -n "$no_follow" ] && [ -z "$collect" ] && [ ! -r "$file" ]; then
 		[ -e "$file" ] && die 66 "$file: not readable"
 		die 66 "$file: no such file"
 	fi
@@ -187,11 +216,15 @@ report() {
 	return 1
 }
 
-# stages -- every stage but the renderer; exit statuses to $workdir/status
-stages() {
-	local tail_opts=() statuses stats_pid st status=
-	# window records: for the dashboard and the metrics' window gauges
-	[ -n "$dashboard$metrics" ] && status=--status
+# source_stages -- the first two stages, in src1 and src2: the log
+# followed and parsed, or (--collect) the fleet's rollups, merged
+source_stages() {
+	local tail_opts=()
+	if [ -n "$collect" ]; then
+		src1=(natssub -r "$replicas" -- "$collect")
+		src2=(logmerge -l "$late" -n "$sources")
+		return
+	fi
 	if [ -n "$no_follow" ]; then
 		tail_opts=(--no-follow)
 	else
@@ -200,18 +233,39 @@ stages() {
 		[ -n "$poll" ] && tail_opts+=(--poll "$poll")
 	fi
 	[ -n "$state" ] && tail_opts+=(--state "$state")
+	src1=(logtail "${tail_opts[@]}" -- "$file")
+	src2=(logparse -f "$format")
+}
+
+# shipping -- --ship: the log followed, parsed, rolled up and published
+shipping() {
+	local src1 src2 statuses
+	source_stages
+	"${src1[@]}" | "${src2[@]}" | logroll -s "$source" |
+	    natspub -r "$replicas" -- "$ship"
+	statuses=("${PIPESTATUS[@]}")
+	echo "logtail ${statuses[0]} logparse ${statuses[1]}" \
+	    "logroll ${statuses[2]} natspub ${statuses[3]}" > "$workdir/status"
+}
+
+# stages -- every stage but the renderer; exit statuses to $workdir/status
+stages() {
+	local src1 src2 statuses stats_pid st status=
+	# window records: for the dashboard and the metrics' window gauges
+	[ -n "$dashboard$metrics" ] && status=--status
+	source_stages
 	{
 		logstats -i "$interval" -n "$top" < "$workdir/records" &
 		stats_pid=$!
-		logtail "${tail_opts[@]}" -- "$file" |
-		    logparse -f "$format" |
+		"${src1[@]}" |
+		    "${src2[@]}" |
 		    tee "$workdir/records" |
 		    logalert -t "$threshold" -w "$window" $status \
 		    "${alert_opts[@]}"
 		statuses=("${PIPESTATUS[@]}")
 		wait "$stats_pid"
 		st=$?
-		echo "logtail ${statuses[0]} logparse ${statuses[1]}" \
+		echo "${src1[0]} ${statuses[0]} ${src2[0]} ${statuses[1]}" \
 		    "tee ${statuses[2]} logalert ${statuses[3]} logstats $st" \
 		    > "$workdir/status"
 	}
@@ -229,7 +283,9 @@ merged() {
 
 # pipeline -- the stages, then logshow, or the FIFO that logview reads
 pipeline() {
-	if [ -n "$dashboard" ]; then
+	if [ -n "$ship" ]; then
+		shipping
+	elif [ -n "$dashboard" ]; then
 		merged > "$workdir/view" 2> "$workdir/errors"
 	else
 		merged | "$renderer"
@@ -266,7 +322,8 @@ main() {
 	trap 'stop_all 15' TERM
 	trap 'stop_all 1' HUP
 	mkfifo -m 600 "$workdir/records" || die 1 "cannot make a FIFO"
-	if use_dashboard; then
+	[ -n "$collect" ] && file=$collect	# logview's label
+	if [ -z "$ship" ] && use_dashboard; then
 		dashboard=1
 		mkfifo -m 600 "$workdir/view" || die 1 "cannot make a FIFO"
 	fi
@@ -293,7 +350,7 @@ main() {
 	fi
 	if [ -n "$dashboard" ]; then
 		report logview "$st" || failed=1
-	else
+	elif [ -z "$ship" ]; then
 		report "$renderer" "$st" || failed=1
 	fi
 	cleanup

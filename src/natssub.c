@@ -70,8 +70,8 @@ subscribe(struct sub *s)
 		if (st == NATS_OK)
 			return 0;
 		if (!said++)
-			warnx("consumer %s: %s, retrying", s->durable,
-			    nats_GetLastError(NULL));
+			warnx("consumer %s: %s (%d), retrying", s->durable,
+			    natsStatus_GetText(st), (int)jerr);
 		js_pause(200);
 	}
 	return -1;

@@ -143,3 +143,22 @@ leader() {
 	wait "$SUB" || :
 	same_as_union
 }
+
+@test "httpmon.sh --ship on two servers, --collect on the monitor: the alerts of the union" {
+	loggen -S 1 -n 6000 -r 10:60,60:30,10 > a.log
+	loggen -S 2 -n 6000 -r 10:60,60:30,10 > b.log
+	logparse a.log b.log 2>/dev/null | grep -v '^#' |
+	    sort -s -t "$(printf '\t')" -k2,2n | logalert -t 20 -w 30 |
+	    logshow > expect
+	grep -q '^Traffic recovered' expect
+	run timeout 60 httpmon.sh --ship "$URL" --replicas 3 --source a -N a.log
+	assert_success
+	run timeout 60 httpmon.sh --ship "$URL" --replicas 3 --source b -N b.log
+	assert_success
+	httpmon.sh --collect "$URL" --sources 2 --late 86400 --plain \
+	    -t 20 -w 30 > out 2> err &
+	PIDS="$PIDS $!"
+	wait_for grep -q '^Traffic recovered' out
+	diff -u <(grep -E '^(High traffic|Traffic recovered)' expect) \
+	    <(grep -E '^(High traffic|Traffic recovered)' out) >&2
+}
