@@ -122,6 +122,7 @@ struct record {
 
 /* record.c: the one reader and the one writer of the record format */
 int	 rec_split(char *, size_t, struct record *);
+int	 rec_split_first(char *, size_t, struct record *, int);
 void	 rec_unsplit(char *, size_t);
 enum rec_type rec_type_of(const char *, size_t);
 size_t	 rec_unescape(char *, size_t);

@@ -29,7 +29,8 @@ parse_int64(const char *s, size_t n, int64_t min, int64_t max, int64_t *v)
 		unsigned d = (unsigned char)s[i] - '0';
 		if (d > 9)
 			return -1;
-		if (acc > (limit - d) / 10)
+		/* Under 18 digits read, no overflow is possible yet. */
+		if (i - (size_t)neg >= 18 && acc > (limit - d) / 10)
 			return -1;
 		acc = acc * 10 + d;
 	}

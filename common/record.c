@@ -38,14 +38,40 @@ rec_type_of(const char *name, size_t len)
 	return REC_UNKNOWN;
 }
 
+/* 16 bytes as one vector (GCC and Clang vector extensions) */
+typedef unsigned char bytes16 __attribute__((vector_size(16)));
+
+/* count_tabs -- the TABs in s[0..n), counted 16 bytes at a time */
+static size_t
+count_tabs(const char *s, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	bytes16 v, tab;
+	uint64_t half[2];
+	size_t i, c = 0;
+
+	for (i = 0; n - i >= 16; i += 16) {
+		memcpy(&v, s + i, sizeof(v));
+		tab = (bytes16)(v == '\t');	/* 0xff where a TAB is */
+		memcpy(half, &tab, sizeof(half));
+		/* one bit per TAB, summed by a multiply into the top byte */
+		c += ((half[0] & ones) * ones) >> 56;
+		c += ((half[1] & ones) * ones) >> 56;
+	}
+	for (; i < n; i++)
+		c += s[i] == '\t';
+	return c;
+}
+
 /*
- * rec_split -- split a line (without its newline) into fields, in place.
- * Fields stay escaped: a program unescapes only the fields it shows, so
- * that a filter that reads only TIME pays nothing for the rest.  Returns
- * the number of fields, or -1 if there are more than REC_MAXFIELDS.
+ * rec_split_first -- rec_split for a reader that needs only the first
+ * want fields: those are split in place, the rest only counted, so that
+ * nfields is still the record's field count but field[want] and on are
+ * unset.  Returns the number of fields, or -1 if there are more than
+ * REC_MAXFIELDS.
  */
 int
-rec_split(char *line, size_t len, struct record *r)
+rec_split_first(char *line, size_t len, struct record *r, int want)
 {
 	char *p = line, *end = line + len, *tab;
 	int n = 0;
@@ -66,10 +92,29 @@ rec_split(char *line, size_t len, struct record *r)
 		if (tab == NULL)
 			break;
 		p = tab + 1;
+		if (n == want) {
+			/* The fields from p on: one more than their TABs. */
+			n += (int)count_tabs(p, (size_t)(end - p)) + 1;
+			if (n > REC_MAXFIELDS)
+				return -1;
+			break;
+		}
 	}
 	r->nfields = n;
 	r->type = rec_type_of(r->field[0], r->len[0]);
 	return n;
+}
+
+/*
+ * rec_split -- split a line (without its newline) into fields, in place.
+ * Fields stay escaped: a program unescapes only the fields it shows, so
+ * that a filter that reads only TIME pays nothing for the rest.  Returns
+ * the number of fields, or -1 if there are more than REC_MAXFIELDS.
+ */
+int
+rec_split(char *line, size_t len, struct record *r)
+{
+	return rec_split_first(line, len, r, REC_MAXFIELDS);
 }
 
 /* rec_unsplit -- turn the NULs rec_split left back into TABs, to show a line */

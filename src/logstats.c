@@ -9,12 +9,12 @@
  * per distinct section, host and method, freed when the interval closes.
  */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <err.h>
-#include <sys/tree.h>
 
 #include "httpmon.h"
 
@@ -24,15 +24,33 @@
 
 /* A section, host or method seen in an interval, keyed by its name. */
 struct key {
-	RB_ENTRY(key)	 entry;
 	uint64_t	 hits;
 	uint64_t	 bytes;
 	uint64_t	 s4xx;
 	uint64_t	 s5xx;
+	uint64_t	 hash;
+	size_t		 off;		/* the name is at names + off ... */
 	size_t		 len;
-	const char	*name;		/* the bytes after the struct */
+	const char	*name;		/* ... of its keytab, here */
 };
-RB_HEAD(keytree, key);
+
+/*
+ * The keys of one kind in one interval: an open-addressing hash table
+ * (linear probing) of indexes into a dense array of keys, their names
+ * back to back in one buffer.  Grown when half full, emptied but kept
+ * when the interval closes: once the busiest interval has been seen, a
+ * hit allocates nothing.
+ */
+struct keytab {
+	uint32_t	*slot;		/* cap entries: 0 empty, else index + 1 */
+	size_t		 cap;		/* a power of two; 0 before the first key */
+	struct key	*key;		/* the keys, count of them */
+	size_t		 count;
+	size_t		 keycap;
+	char		*names;
+	size_t		 nameslen;
+	size_t		 namescap;
+};
 
 enum status_class { ST_2XX, ST_3XX, ST_4XX, ST_5XX, ST_OTHER, ST_NCLASS };
 
@@ -47,9 +65,10 @@ struct interval {
 	uint64_t	 late;
 	uint64_t	 late_bytes;
 	uint64_t	 bad;
-	struct keytree	 sections;
-	struct keytree	 hosts;
-	struct keytree	 methods;
+	/* The tables last: interval_open zeroes what comes before them. */
+	struct keytab	 sections;
+	struct keytab	 hosts;
+	struct keytab	 methods;
 };
 
 struct stats {
@@ -81,9 +100,6 @@ key_cmp(const struct key *a, const struct key *b)
 	return (a->len > b->len) - (a->len < b->len);
 }
 
-/* RB_GENERATE_STATIC needs __unused, which libbsd leaves undefined. */
-RB_GENERATE_INTERNAL(keytree, key, entry, key_cmp,
-    __attribute__((__unused__)) static)
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
 static void __dead2
@@ -103,41 +119,119 @@ floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-/*
- * key_get -- the node for name in tree t, created on its first sighting
- * in the interval (the only allocation on the hit path); *isnew set.
- */
-static struct key *
-key_get(struct keytree *t, const char *name, size_t len, int *isnew)
+/* name_hash -- FNV-1a of a key's name */
+static uint64_t
+name_hash(const char *s, size_t len)
 {
-	struct key find, *k;
+	uint64_t h = UINT64_C(14695981039346656037);
 
-	find.name = name;
-	find.len = len;
-	*isnew = 0;
-	if ((k = RB_FIND(keytree, t, &find)) != NULL)
-		return k;
-	if ((k = calloc(1, sizeof(*k) + len + 1)) == NULL)
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*s++) * UINT64_C(1099511628211);
+	return h;
+}
+
+/* grow_array -- p, an array of *cap items, made room for need; or exit */
+static void *
+grow_array(void *p, size_t *cap, size_t need, size_t size, size_t first)
+{
+	size_t n = *cap ? *cap : first;
+
+	while (n < need)
+		n *= 2;
+	if (n == *cap)
+		return p;
+	if ((p = reallocarray(p, n, size)) == NULL)
 		err(EXIT_FAIL, "malloc");
-	memcpy(k + 1, name, len);
-	((char *)(k + 1))[len] = '\0';
-	k->name = (const char *)(k + 1);
+	*cap = n;
+	return p;
+}
+
+/* keytab_rehash -- double the slots of t (or make the first ones) */
+static void
+keytab_rehash(struct keytab *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 256, i, j;
+
+	free(t->slot);
+	if ((t->slot = calloc(cap, sizeof(*t->slot))) == NULL)
+		err(EXIT_FAIL, "malloc");
+	t->cap = cap;
+	for (i = 0; i < t->count; i++) {
+		for (j = t->key[i].hash & (cap - 1); t->slot[j] != 0;
+		    j = (j + 1) & (cap - 1))
+			;
+		t->slot[j] = (uint32_t)i + 1;
+	}
+}
+
+/* key_add -- a new key for name in slot j of t */
+static struct key *
+key_add(struct keytab *t, size_t j, uint64_t h, const char *name,
+    size_t len)
+{
+	char *old = t->names;
+	struct key *k;
+	size_t i;
+
+	t->key = grow_array(t->key, &t->keycap, t->count + 1,
+	    sizeof(*t->key), 64);
+	t->names = grow_array(t->names, &t->namescap, t->nameslen + len + 1,
+	    1, 4096);
+	if (t->names != old)	/* the names moved: so do the pointers */
+		for (i = 0; i < t->count; i++)
+			t->key[i].name = t->names + t->key[i].off;
+	k = &t->key[t->count];
+	memset(k, 0, sizeof(*k));
+	k->hash = h;
+	k->off = t->nameslen;
 	k->len = len;
-	RB_INSERT(keytree, t, k);
-	*isnew = 1;
+	k->name = t->names + k->off;
+	memcpy(t->names + t->nameslen, name, len);
+	t->names[t->nameslen + len] = '\0';
+	t->nameslen += len + 1;
+	t->slot[j] = (uint32_t)++t->count;
 	return k;
 }
 
-/* keys_free -- empty a tree, freeing its nodes */
-static void
-keys_free(struct keytree *t)
+/* key_get -- the key for name in t, added on its first sighting; *isnew */
+static struct key *
+key_get(struct keytab *t, const char *name, size_t len, int *isnew)
 {
-	struct key *k, *next;
+	uint64_t h = name_hash(name, len);
+	struct key *k;
+	size_t j;
 
-	RB_FOREACH_SAFE(k, keytree, t, next) {
-		RB_REMOVE(keytree, t, k);
-		free(k);
+	if (t->count + 1 > t->cap / 2)
+		keytab_rehash(t);
+	*isnew = 0;
+	for (j = h & (t->cap - 1); t->slot[j] != 0; j = (j + 1) & (t->cap - 1)) {
+		k = &t->key[t->slot[j] - 1];
+		if (k->hash == h && k->len == len &&
+		    memcmp(k->name, name, len) == 0)
+			return k;
 	}
+	*isnew = 1;
+	return key_add(t, j, h, name, len);
+}
+
+/* keys_reset -- empty t, keeping its memory for the next interval */
+static void
+keys_reset(struct keytab *t)
+{
+	if (t->cap > 0)
+		memset(t->slot, 0, t->cap * sizeof(*t->slot));
+	t->count = 0;
+	t->nameslen = 0;
+}
+
+/* keys_free -- empty t and free its memory */
+static void
+keys_free(struct keytab *t)
+{
+	free(t->slot);
+	free(t->key);
+	free(t->names);
+	memset(t, 0, sizeof(*t));
 }
 
 /* interval_open -- start interval k in its slot (the slot must be free) */
@@ -146,17 +240,25 @@ interval_open(struct stats *st, int64_t k)
 {
 	struct interval *iv = &st->slot[k & 1];
 
-	memset(iv, 0, sizeof(*iv));
-	RB_INIT(&iv->sections);
-	RB_INIT(&iv->hosts);
-	RB_INIT(&iv->methods);
+	/* The counts start at 0; the (emptied) tables are kept. */
+	memset(iv, 0, offsetof(struct interval, sections));
 	iv->used = 1;
 	iv->k = k;
 }
 
-/* interval_clear -- free an interval's keys and its slot */
+/* interval_clear -- empty an interval's keys and free its slot */
 static void
 interval_clear(struct interval *iv)
+{
+	keys_reset(&iv->sections);
+	keys_reset(&iv->hosts);
+	keys_reset(&iv->methods);
+	iv->used = 0;
+}
+
+/* interval_free -- free an interval's tables, at exit */
+static void
+interval_free(struct interval *iv)
 {
 	keys_free(&iv->sections);
 	keys_free(&iv->hosts);
@@ -164,30 +266,20 @@ interval_clear(struct interval *iv)
 	iv->used = 0;
 }
 
-/* sort_keys -- the nodes of t in st->sorted, ordered by cmp; their count */
+/* sort_keys -- the keys of t in st->sorted, ordered by cmp; their count */
 static size_t
-sort_keys(struct stats *st, struct keytree *t,
+sort_keys(struct stats *st, struct keytab *t,
     int (*cmp)(const void *, const void *))
 {
-	struct key *k;
-	size_t n = 0;
+	size_t i;
 
-	RB_FOREACH(k, keytree, t) {
-		if (n == st->nsorted) {
-			size_t grow = st->nsorted ? st->nsorted * 2 : 64;
-			struct key **p;
-
-			p = reallocarray(st->sorted, grow, sizeof(*p));
-			if (p == NULL)
-				err(EXIT_FAIL, "malloc");
-			st->sorted = p;
-			st->nsorted = grow;
-		}
-		st->sorted[n++] = k;
-	}
-	if (n > 1)
-		qsort(st->sorted, n, sizeof(st->sorted[0]), cmp);
-	return n;
+	st->sorted = grow_array(st->sorted, &st->nsorted, t->count,
+	    sizeof(*st->sorted), 64);
+	for (i = 0; i < t->count; i++)
+		st->sorted[i] = &t->key[i];
+	if (t->count > 1)
+		qsort(st->sorted, t->count, sizeof(st->sorted[0]), cmp);
+	return t->count;
 }
 
 /* by_hits -- more hits first, then more bytes, then name bytewise */
@@ -542,7 +634,8 @@ do_line(struct stats *st, char *line, size_t len, size_t lineno)
 	struct record r;
 	int64_t t, bytes;
 
-	if (rec_split(line, len, &r) == -1) {
+	/* The fields up to BYTES are read; REFERER and AGENT only counted. */
+	if (rec_split_first(line, len, &r, HIT_BYTES + 1) == -1) {
 		count_bad(st, lineno, "too many fields", line, len);
 		return;
 	}
@@ -681,8 +774,8 @@ main(int argc, char *argv[])
 	/* The files in turn are one stream. */
 	rval = each_input(argc, argv, "stdin", stats_fd, &st);
 	finish(&st);
-	interval_clear(&st.slot[0]);
-	interval_clear(&st.slot[1]);
+	interval_free(&st.slot[0]);
+	interval_free(&st.slot[1]);
 	free(st.sorted);
 	out_finish(&st.out);
 	return rval;

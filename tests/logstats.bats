@@ -163,3 +163,62 @@ load test_helper
 	assert_equal "$stderr" ""
 	assert_line --index 0 $'stats\t110\t10\t1\t0.10\t5\t1\t5\t1\t0\t0\t0\t0\t1\t0\t0'
 }
+
+# The fast paths (issue 5): fields past BYTES only counted; hash tables
+# grown, then emptied and kept from one interval to the next.
+
+@test "many distinct keys in one interval, then few: exact counts, nothing carried over" {
+	local in="$BATS_TEST_TMPDIR/in.rec"
+	# interval [100,110): 3000 hosts, 900 sections of 3 or 4 hits, with
+	# long names (the tables and the name buffer grow); [110,120): 3 hosts
+	# and 2 sections seen before, which must start again from 0.
+	awk 'BEGIN {
+		for (i = 0; i < 3000; i++)
+			printf "hit\t%d\th%d\t-\tM%d\t/p\t/section-%060d\t%d\t%d\t-\t-\n",
+			    100 + i % 10, i, i % 3, i % 900, 200 + 100 * (i % 4), i
+		for (i = 0; i < 3; i++)
+			printf "hit\t115\th%d\t-\tM0\t/p\t/section-%060d\t200\t1\t-\t-\n",
+			    i, i % 2
+	}' > "$in"
+	run --separate-stderr logstats -n 2 "$in"
+	assert_success
+	# interval 1: sections 0..299 have 4 hits, the others 3; by hits then
+	# bytes: section 299 (hits 299+1199+2099+2999=6596 bytes) then 298.
+	assert_output "$(printf '%s\n' \
+	    $'stats\t110\t10\t3000\t300.00\t4498500\t3000\t4498500\t750\t750\t750\t750\t0\t3000\t0\t0' \
+	    "$(printf 'section\t110\t1\t/section-%060d\t4\t6596\t0\t4' 299)" \
+	    "$(printf 'section\t110\t2\t/section-%060d\t4\t6592\t4\t0' 298)" \
+	    $'method\t110\tM0\t1000' $'method\t110\tM1\t1000' $'method\t110\tM2\t1000' \
+	    $'stats\t120\t10\t3\t0.30\t3\t3003\t4498503\t3\t0\t0\t0\t0\t3\t0\t0' \
+	    "$(printf 'section\t120\t1\t/section-%060d\t2\t2\t0\t0' 0)" \
+	    "$(printf 'section\t120\t2\t/section-%060d\t1\t1\t0\t0' 1)" \
+	    $'method\t120\tM0\t3')"
+}
+
+@test "field counts are exact however the TABs fall in long records" {
+	local a=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa i
+	{
+		for i in 0 1 7 8 15 16 17 31 32 33 47; do
+			printf 'hit\t100\th\t-\tGET\t/\t/s\t200\t1\t-\t%s\n' "${a:0:i}"
+			printf 'hit\t100\th\t-\tGET\t/\t/s\t200\t1\t%s\n' "${a:0:i}"
+			printf 'hit\t100\th\t-\tGET\t/\t/s\t200\t1\t%s\t-\t%s\n' "${a:0:i}" "${a:0:i}"
+		done
+		printf 'hit\t100'; printf '\t%s' $(seq 31); printf '\n'
+	} > "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr logstats "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_line --index 0 $'stats\t110\t10\t11\t1.10\t11\t11\t11\t11\t0\t0\t0\t0\t1\t0\t23'
+	# 22 hits of 10 or 12 fields and one of 33: BAD 23, the first 10 warned
+	[[ "$stderr" == *"in:2: hit: wrong field count"* ]]
+	[[ "$stderr" == *"in: 23 bad lines"* ]]
+}
+
+@test "records read through a pipe in small chunks give the same stats" {
+	local in="$BATS_TEST_TMPDIR/in.rec"
+	loggen -f combined -n 20000 -r 100 -S 4 | logparse > "$in"
+	run -0 logstats "$in"
+	local want=$output
+	[ "${#lines[@]}" -gt 100 ]
+	run -0 bash -c "slow_pipe '$in' | logstats"
+	assert_output "$want"
+}
