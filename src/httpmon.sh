@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # httpmon.sh -- watch an HTTP access log: live stats and a high-traffic alert.
 #
-#   logtail FILE | logparse | tee FIFO | logalert  \
+#   logtail FILE | logparse | logtee FIFO | logalert  \
 #                                   FIFO -> logstats  }-> logshow -> stdout
 #
 # The stages run as one background job in a process group of their own, so
@@ -259,14 +259,14 @@ stages() {
 		stats_pid=$!
 		"${src1[@]}" |
 		    "${src2[@]}" |
-		    tee "$workdir/records" |
+		    logtee "$workdir/records" |
 		    logalert -t "$threshold" -w "$window" $status \
 		    "${alert_opts[@]}"
 		statuses=("${PIPESTATUS[@]}")
 		wait "$stats_pid"
 		st=$?
 		echo "${src1[0]} ${statuses[0]} ${src2[0]} ${statuses[1]}" \
-		    "tee ${statuses[2]} logalert ${statuses[3]} logstats $st" \
+		    "logtee ${statuses[2]} logalert ${statuses[3]} logstats $st" \
 		    > "$workdir/status"
 	}
 }
