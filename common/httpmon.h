@@ -171,6 +171,9 @@ enum lr_status { LR_LINE, LR_TOOLONG, LR_EOF, LR_ERROR };
 void	 lr_init(struct linereader *, int, size_t, struct out *);
 void	 lr_free(struct linereader *);
 enum lr_status lr_next(struct linereader *, char **, size_t *);
+struct badinput;
+int	 lr_each(int, const char *, struct out *, struct badinput *,
+	    void (*)(void *, char *, size_t, size_t), void *);
 
 /* inputs.c: each input named on the command line in turn */
 int	 each_input(int, char *[], const char *,

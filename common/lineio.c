@@ -132,3 +132,36 @@ lr_next(struct linereader *lr, char **line, size_t *len)
 		}
 	}
 }
+
+/*
+ * lr_each -- read fd to its end, or to a stop signal, handing each line
+ * and its number to fn(ctx, ...); a line too long is reported to bad.
+ * The filters whose loop is nothing more share it.  EXIT_OK, or
+ * EXIT_FAIL after a read error (warned, naming the input).
+ */
+int
+lr_each(int fd, const char *name, struct out *flush, struct badinput *bad,
+    void (*fn)(void *, char *, size_t, size_t), void *ctx)
+{
+	struct linereader lr;
+	enum lr_status st;
+	char *line;
+	size_t len;
+	int rval = EXIT_OK;
+
+	lr_init(&lr, fd, LINE_MAX_DEFAULT, flush);
+	while (!stop_requested &&
+	    (st = lr_next(&lr, &line, &len)) != LR_EOF) {
+		if (st == LR_ERROR) {
+			warn("%s", name);
+			rval = EXIT_FAIL;
+			break;
+		}
+		if (st == LR_TOOLONG)
+			bad_report(bad, lr.lineno, "line too long", NULL, 0);
+		else
+			fn(ctx, line, len, lr.lineno);
+	}
+	lr_free(&lr);
+	return rval;
+}

@@ -260,8 +260,9 @@ handle_roll(struct alerter *a, struct record *r, char *line, size_t len,
 
 /* handle_line -- one input line: a hit or tick moves the window */
 static void
-handle_line(struct alerter *a, char *line, size_t len, size_t lineno)
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
+	struct alerter *a = ctx;
 	struct record r;
 	int64_t t;
 
@@ -302,29 +303,9 @@ static int
 run(void *ctx, int fd, const char *name)
 {
 	struct alerter *a = ctx;
-	struct linereader lr;
-	char *line;
-	size_t len;
-	enum lr_status st;
-	int rval = EXIT_OK;
 
 	a->bad.file = a->late.file = name;
-	lr_init(&lr, fd, LINE_MAX_DEFAULT, &a->out);
-	while (!stop_requested &&
-	    (st = lr_next(&lr, &line, &len)) != LR_EOF) {
-		if (st == LR_ERROR) {
-			warn("%s", name);
-			rval = EXIT_FAIL;
-			break;
-		}
-		if (st == LR_TOOLONG)
-			bad_report(&a->bad, lr.lineno, "line too long", NULL,
-			    0);
-		else
-			handle_line(a, line, len, lr.lineno);
-	}
-	lr_free(&lr);
-	return rval;
+	return lr_each(fd, name, &a->out, &a->bad, handle_line, a);
 }
 
 static void

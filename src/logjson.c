@@ -257,8 +257,9 @@ convert(struct conv *c, const struct rectype *t, struct record *r)
 
 /* handle_line -- one input line: a record converted, or bad input */
 static void
-handle_line(struct conv *c, char *line, size_t len, size_t lineno)
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
+	struct conv *c = ctx;
 	const struct rectype *t;
 	const char *why;
 	struct record r;
@@ -287,29 +288,9 @@ static int
 run(void *ctx, int fd, const char *name)
 {
 	struct conv *c = ctx;
-	struct linereader lr;
-	enum lr_status st;
-	char *line;
-	size_t len;
-	int rval = EXIT_OK;
 
 	c->bad.file = name;
-	lr_init(&lr, fd, LINE_MAX_DEFAULT, &c->out);
-	while (!stop_requested &&
-	    (st = lr_next(&lr, &line, &len)) != LR_EOF) {
-		if (st == LR_ERROR) {
-			warn("%s", name);
-			rval = EXIT_FAIL;
-			break;
-		}
-		if (st == LR_TOOLONG)
-			bad_report(&c->bad, lr.lineno, "line too long", NULL,
-			    0);
-		else
-			handle_line(c, line, len, lr.lineno);
-	}
-	lr_free(&lr);
-	return rval;
+	return lr_each(fd, name, &c->out, &c->bad, handle_line, c);
 }
 
 int

@@ -361,8 +361,9 @@ field_int(struct record *r, int i, int64_t max, int64_t *v)
 
 /* handle_line -- one rollup record: dropped, held, or written now */
 static void
-handle_line(struct merger *m, char *line, size_t len, size_t lineno)
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
+	struct merger *m = ctx;
 	struct record r;
 	struct source *s;
 	int64_t t, seq, before;
@@ -418,29 +419,9 @@ static int
 run(void *ctx, int fd, const char *name)
 {
 	struct merger *m = ctx;
-	struct linereader lr;
-	enum lr_status st;
-	char *line;
-	size_t len;
-	int rval = EXIT_OK;
 
 	m->bad.file = name;
-	lr_init(&lr, fd, LINE_MAX_DEFAULT, &m->out);
-	while (!stop_requested &&
-	    (st = lr_next(&lr, &line, &len)) != LR_EOF) {
-		if (st == LR_ERROR) {
-			warn("%s", name);
-			rval = EXIT_FAIL;
-			break;
-		}
-		if (st == LR_TOOLONG)
-			bad_report(&m->bad, lr.lineno, "line too long", NULL,
-			    0);
-		else
-			handle_line(m, line, len, lr.lineno);
-	}
-	lr_free(&lr);
-	return rval;
+	return lr_each(fd, name, &m->out, &m->bad, handle_line, m);
 }
 
 /* finish -- end of input: everything held is written, in time order */
