@@ -190,3 +190,42 @@ rec_time(const struct record *r, int64_t *t)
 	return parse_int64(r->field[1], r->len[1], 0, INT64_C(253402300799),
 	    t);
 }
+
+/* rec_ints -- fields from..to of r as integers >= 0 into v[from..to] */
+int
+rec_ints(const struct record *r, int from, int to, int64_t *v)
+{
+	int i;
+
+	for (i = from; i <= to; i++)
+		if (parse_int64(r->field[i], r->len[i], 0, INT64_MAX,
+		    &v[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * rec_numbers -- a stats, section or method record checked and its
+ * numbers read into v, indexed by field (v holds STATS_NFIELDS at most):
+ * what logshow prints and logview keeps.  -1 if r is malformed.
+ */
+int
+rec_numbers(const struct record *r, int64_t *v)
+{
+	switch (r->type) {
+	case REC_STATS:
+		return r->nfields != STATS_NFIELDS ||
+		    rec_ints(r, STATS_END, STATS_HITS, v) == -1 ||
+		    rec_ints(r, STATS_BYTES, STATS_BAD, v) == -1 ? -1 : 0;
+	case REC_SECTION:
+		return r->nfields != SECTION_NFIELDS ||
+		    rec_ints(r, SECTION_END, SECTION_RANK, v) == -1 ||
+		    rec_ints(r, SECTION_HITS, SECTION_5XX, v) == -1 ? -1 : 0;
+	case REC_METHOD:
+		return r->nfields != METHOD_NFIELDS ||
+		    rec_ints(r, METHOD_END, METHOD_END, v) == -1 ||
+		    rec_ints(r, METHOD_HITS, METHOD_HITS, v) == -1 ? -1 : 0;
+	default:
+		return -1;
+	}
+}

@@ -67,19 +67,6 @@ safe(struct show *sh, struct record *r, int i)
 	return sh->vis;
 }
 
-/* numbers -- fields from..to of r as integers >= 0; -1 if one is not */
-static int
-numbers(struct record *r, int from, int to, int64_t *v)
-{
-	int i;
-
-	for (i = from; i <= to; i++)
-		if (parse_int64(r->field[i], r->len[i], 0, INT64_MAX,
-		    &v[i]) == -1)
-			return -1;
-	return 0;
-}
-
 /* out_label -- a label, then a number */
 static void
 out_label(struct out *o, const char *label, int64_t v)
@@ -124,9 +111,7 @@ show_stats(struct show *sh, struct record *r)
 	char when[32], b1[32], b2[32];
 	struct out *o = &sh->out;
 
-	if (r->nfields != STATS_NFIELDS ||
-	    numbers(r, STATS_END, STATS_HITS, v) == -1 ||
-	    numbers(r, STATS_BYTES, STATS_BAD, v) == -1 ||
+	if (rec_numbers(r, v) == -1 ||
 	    v[STATS_END] - v[STATS_INTERVAL] > INT64_C(253402300799))
 		return -1;	/* (the interval of 9999-12-31T23:59:59 ends after it) */
 	end_group(sh);
@@ -170,9 +155,7 @@ show_section(struct show *sh, struct record *r)
 	const char *name;
 	size_t len;
 
-	if (r->nfields != SECTION_NFIELDS ||
-	    numbers(r, SECTION_END, SECTION_RANK, v) == -1 ||
-	    numbers(r, SECTION_HITS, SECTION_5XX, v) == -1)
+	if (rec_numbers(r, v) == -1)
 		return -1;
 	if (sh->group == G_METHODS)
 		end_group(sh);
@@ -208,9 +191,7 @@ show_method(struct show *sh, struct record *r)
 	char num[24];
 	size_t len;
 
-	if (r->nfields != METHOD_NFIELDS ||
-	    numbers(r, METHOD_END, METHOD_END, v) == -1 ||
-	    numbers(r, METHOD_HITS, METHOD_HITS, v) == -1)
+	if (rec_numbers(r, v) == -1)
 		return -1;
 	name = safe(sh, r, METHOD_NAME);
 	snprintf(num, sizeof(num), "%lld", (long long)v[METHOD_HITS]);

@@ -134,19 +134,6 @@ field_copy(char *dst, size_t size, struct record *r, int i)
 	safe_copy(dst, size, r->field[i], r->len[i]);
 }
 
-/* numbers -- fields from..to of r as integers >= 0; -1 if one is not */
-static int
-numbers(struct record *r, int from, int to, int64_t *v)
-{
-	int i;
-
-	for (i = from; i <= to; i++)
-		if (parse_int64(r->field[i], r->len[i], 0, INT64_MAX,
-		    &v[i]) == -1)
-			return -1;
-	return 0;
-}
-
 /* set_threshold -- the threshold, as text and in millionths, if valid */
 static int
 set_threshold(struct view *v, const char *text)
@@ -175,7 +162,7 @@ do_alert(struct view *v, struct record *r)
 	int64_t f[ALERT_NFIELDS];
 
 	if (r->nfields != ALERT_NFIELDS ||
-	    numbers(r, ALERT_TIME, ALERT_HITS, f) == -1)
+	    rec_ints(r, ALERT_TIME, ALERT_HITS, f) == -1)
 		return -1;
 	if (r->type == REC_ALERT) {
 		v->alerting = 1;
@@ -209,8 +196,8 @@ do_window(struct view *v, struct record *r)
 	int64_t f[WINDOW_NFIELDS], s, from;
 
 	if (r->nfields != WINDOW_NFIELDS ||
-	    numbers(r, WINDOW_TIME, WINDOW_HITS, f) == -1 ||
-	    numbers(r, WINDOW_LASTSEC, WINDOW_LASTSEC, f) == -1 ||
+	    rec_ints(r, WINDOW_TIME, WINDOW_HITS, f) == -1 ||
+	    rec_ints(r, WINDOW_LASTSEC, WINDOW_LASTSEC, f) == -1 ||
 	    f[WINDOW_TIME] < 1)
 		return -1;
 	v->have_window = 1;
@@ -243,9 +230,7 @@ do_stats(struct view *v, struct record *r)
 {
 	int64_t f[STATS_NFIELDS];
 
-	if (r->nfields != STATS_NFIELDS ||
-	    numbers(r, STATS_END, STATS_HITS, f) == -1 ||
-	    numbers(r, STATS_BYTES, STATS_BAD, f) == -1)
+	if (rec_numbers(r, f) == -1)
 		return -1;
 	memcpy(v->st, f, sizeof(f));
 	field_copy(v->rate, sizeof(v->rate), r, STATS_RATE);
@@ -265,9 +250,7 @@ do_section(struct view *v, struct record *r)
 	int64_t f[SECTION_NFIELDS];
 	struct section *s;
 
-	if (r->nfields != SECTION_NFIELDS ||
-	    numbers(r, SECTION_END, SECTION_RANK, f) == -1 ||
-	    numbers(r, SECTION_HITS, SECTION_5XX, f) == -1)
+	if (rec_numbers(r, f) == -1)
 		return -1;
 	if (!v->have_stats || f[SECTION_END] != v->st[STATS_END] ||
 	    v->nsect == NSECT)
@@ -290,9 +273,7 @@ do_method(struct view *v, struct record *r)
 	int64_t f[METHOD_NFIELDS];
 	struct method *m;
 
-	if (r->nfields != METHOD_NFIELDS ||
-	    numbers(r, METHOD_END, METHOD_END, f) == -1 ||
-	    numbers(r, METHOD_HITS, METHOD_HITS, f) == -1)
+	if (rec_numbers(r, f) == -1)
 		return -1;
 	if (!v->have_stats || f[METHOD_END] != v->st[STATS_END] ||
 	    v->nmeth == NMETH)
