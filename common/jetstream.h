@@ -142,6 +142,53 @@ js_stream(jsCtx *js, const struct jsplace *p)
 	return -1;
 }
 
+/* js_place_init -- the default stream and subject, one replica */
+static void
+js_place_init(struct jsplace *p)
+{
+	p->stream = JS_STREAM_DEFAULT;
+	p->subject = JS_SUBJECT_DEFAULT;
+	p->replicas = 1;
+}
+
+/* js_place_option -- the options both programs take: -r, -S, -s */
+static void
+js_place_option(struct jsplace *p, int ch, char *arg)
+{
+	switch (ch) {
+	case 'r':
+		p->replicas = opt_number("-r", arg, 1, 5);
+		break;
+	case 'S':
+		p->stream = arg;
+		break;
+	case 's':
+		p->subject = arg;
+		break;
+	}
+}
+
+/*
+ * js_context -- the JetStream context on nc, with the options o (or the
+ * defaults if NULL) and the API wait both programs use; exits on failure.
+ */
+static jsCtx *
+js_context(natsConnection *nc, jsOptions *o)
+{
+	jsOptions def;
+	jsCtx *js;
+	natsStatus s;
+
+	if (o == NULL) {
+		jsOptions_Init(&def);
+		o = &def;
+	}
+	o->Wait = JS_API_WAIT_MS;
+	if ((s = natsConnection_JetStream(&js, nc, o)) != NATS_OK)
+		errx(EXIT_FAIL, "JetStream: %s", natsStatus_GetText(s));
+	return js;
+}
+
 /* js_close -- close the connection and the library, quietly */
 static void
 js_close(natsConnection *nc, jsCtx *js)

@@ -296,7 +296,6 @@ setup(struct pub *p, int64_t pending, int64_t wait)
 {
 	jsOptions o;
 	unsigned char r[8];
-	natsStatus s;
 	int i;
 
 	if (getrandom(r, sizeof(r), 0) != sizeof(r))
@@ -309,13 +308,11 @@ setup(struct pub *p, int64_t pending, int64_t wait)
 		errx(EXIT_FAIL, "pthread_mutex_init");
 	p->nc = js_connect(&p->place, 64 * 1024 * 1024);
 	jsOptions_Init(&o);
-	o.Wait = JS_API_WAIT_MS;
 	o.PublishAsync.MaxPending = pending;
 	o.PublishAsync.AckHandler = on_ack;
 	o.PublishAsync.AckHandlerClosure = p;
 	o.PublishAsync.StallWait = 100;
-	if ((s = natsConnection_JetStream(&p->js, p->nc, &o)) != NATS_OK)
-		errx(EXIT_FAIL, "JetStream: %s", natsStatus_GetText(s));
+	p->js = js_context(p->nc, &o);
 	p->popts.MaxWait = wait * 1000;
 }
 
@@ -341,9 +338,7 @@ main(int argc, char *argv[])
 
 	memset(&p, 0, sizeof(p));
 	p.batch = BATCH_DEFAULT;
-	p.place.stream = JS_STREAM_DEFAULT;
-	p.place.subject = JS_SUBJECT_DEFAULT;
-	p.place.replicas = 1;
+	js_place_init(&p.place);
 	while ((ch = getopt_long(argc, argv, "b:hm:r:S:s:vVw:", longopts,
 	    NULL)) != -1)
 		switch (ch) {
@@ -356,13 +351,9 @@ main(int argc, char *argv[])
 			pending = opt_number("-m", optarg, 1, 1000000);
 			break;
 		case 'r':
-			p.place.replicas = opt_number("-r", optarg, 1, 5);
-			break;
 		case 'S':
-			p.place.stream = optarg;
-			break;
 		case 's':
-			p.place.subject = optarg;
+			js_place_option(&p.place, ch, optarg);
 			break;
 		case 'v':
 			p.verbose = 1;

@@ -150,17 +150,13 @@ main(int argc, char *argv[])
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct sub s;
-	natsStatus st;
-	jsOptions o;
 	int ch;
 
 	memset(&s, 0, sizeof(s));
 	s.batch = BATCH_DEFAULT;
 	s.ackwait = ACKWAIT_DEFAULT;
 	s.durable = DURABLE_DEFAULT;
-	s.place.stream = JS_STREAM_DEFAULT;
-	s.place.subject = JS_SUBJECT_DEFAULT;
-	s.place.replicas = 1;
+	js_place_init(&s.place);
 	while ((ch = getopt_long(argc, argv, "a:b:d:hr:S:s:V", longopts,
 	    NULL)) != -1)
 		switch (ch) {
@@ -176,13 +172,9 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(EXIT_OK);
 		case 'r':
-			s.place.replicas = opt_number("-r", optarg, 1, 5);
-			break;
 		case 'S':
-			s.place.stream = optarg;
-			break;
 		case 's':
-			s.place.subject = optarg;
+			js_place_option(&s.place, ch, optarg);
 			break;
 		case 'V':
 			printf("natssub %s\n", HTTPMON_VERSION);
@@ -199,10 +191,7 @@ main(int argc, char *argv[])
 	install_signal_exit();
 	out_init(&s.out, STDOUT_FILENO, OUT_BUFSIZE);
 	s.nc = js_connect(&s.place, 8 * 1024 * 1024);
-	jsOptions_Init(&o);
-	o.Wait = JS_API_WAIT_MS;
-	if ((st = natsConnection_JetStream(&s.js, s.nc, &o)) != NATS_OK)
-		errx(EXIT_FAIL, "JetStream: %s", natsStatus_GetText(st));
+	s.js = js_context(s.nc, NULL);
 	if (js_stream(s.js, &s.place) == 0 && subscribe(&s) == 0)
 		run(&s);
 	out_finish(&s.out);
