@@ -181,11 +181,13 @@ int	 lr_each(int, const char *, struct out *, struct badinput *,
 int	 each_input(int, char *[], const char *,
 	    int (*)(void *, int, const char *), void *);
 
-/* timeconv.c: calendar arithmetic without the C library's time zone state */
+/* timeconv.c: calendar arithmetic without the C library's time zone
+   state, and the monotonic clock */
 int64_t	 days_from_civil(int64_t, unsigned, unsigned);
 void	 civil_from_days(int64_t, int64_t *, unsigned *, unsigned *);
 size_t	 fmt_rfc3339(char *, size_t, int64_t);
 int	 month_from_abbrev(const char *);
+int64_t	 now_ms(void);
 
 /* number.c: strict, allocation-free number parsing */
 int	 parse_int64(const char *, size_t, int64_t, int64_t, int64_t *);

@@ -69,3 +69,13 @@ month_from_abbrev(const char *s)
 			return i + 1;
 	return 0;
 }
+
+/* now_ms -- the monotonic clock in milliseconds (deadlines, pacing) */
+int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

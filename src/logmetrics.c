@@ -115,16 +115,6 @@ usage(int status)
 	exit(status);
 }
 
-/* now_ms -- the monotonic clock in milliseconds */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* put_label -- a label value: \ and " escaped, invalid UTF-8 as U+FFFD */
 static void
 put_label(FILE *f, const char *s, size_t n)

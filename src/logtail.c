@@ -109,16 +109,6 @@ usage(int status)
 	exit(status);
 }
 
-/* now_ms -- the monotonic clock in milliseconds */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* opt_seconds -- a decimal number of seconds in [min, max] ms, as ms */
 static int64_t
 opt_seconds(const char *name, const char *arg, int64_t min, int64_t max)

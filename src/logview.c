@@ -345,16 +345,6 @@ read_records(struct view *v, struct linereader *lr)
 	}
 }
 
-/* now_ms -- monotonic milliseconds */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* hms -- the time of day of t, UTC, as HH:MM:SS */
 static void
 hms(char *buf, size_t size, int64_t t)
