@@ -385,8 +385,11 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 		bad_report(&m->bad, lineno, "bad time or sequence", NULL, 0);
 		return;
 	}
-	r.len[ROLL_SOURCE] = rec_unescape(r.field[ROLL_SOURCE],
-	    r.len[ROLL_SOURCE]);
+	/*
+	 * Sources are known by their escaped text, as written: unescaping in
+	 * place would change the line passed on, and would let a control
+	 * byte into the stream and into warnings.
+	 */
 	s = source_get(m, r.field[ROLL_SOURCE], seq);
 	before = s->latest;
 	if (receive(m, s, seq, t) != 0) {

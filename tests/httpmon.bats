@@ -97,7 +97,8 @@ expected_by_rule() {
 	local rec
 	rec=$(date -u -d "$(sed -n 's/^Traffic recovered.* recovered at //p' "$out")" +%s)
 	# the window empties W seconds after the last hit; ticks are wall clock
-	[ $((rec - stopped)) -le 10 ]
+	# (generous: a loaded machine may run the ticks late)
+	[ $((rec - stopped)) -le 30 ]
 	kill "$mon"
 	wait "$mon" || true
 }

@@ -167,3 +167,10 @@ same_as_union() {
 	run logmerge -n 0
 	assert_failure 64
 }
+
+@test "a source name with an escaped control byte passes on escaped, unchanged" {
+	run --separate-stderr logmerge -n 1 <<<$'roll\t100\tev\\x1b[31mil\t1048576\t/a\tGET\t200\t3\t30'
+	assert_success
+	assert_line --index 1 $'roll\t100\tev\\x1b[31mil\t1048576\t/a\tGET\t200\t3\t30'
+	refute_output --partial $'\x1b'
+}
