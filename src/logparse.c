@@ -149,7 +149,8 @@ parse_line(struct logparse *lp, size_t lineno, char *line, size_t len)
 		if (len >= sizeof(RECORDS_HEADER) - 1 &&
 		    memcmp(line, RECORDS_HEADER, sizeof(RECORDS_HEADER) - 1) == 0)
 			return;
-		out_write(&lp->out, line, len);
+		/* Escaped like any field: a comment comes from the log too. */
+		out_escaped(&lp->out, line, len);
 		out_end(&lp->out);
 		return;
 	}

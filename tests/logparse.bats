@@ -281,3 +281,10 @@ EOF
 	assert_output "$want"
 	[ "$(logparse "$in" | grep -c '^hit')" = 3501 ]
 }
+
+@test "a comment line in the log passes on with its control bytes escaped" {
+	run --separate-stderr logparse <<<$'#Fields: a\e[2Jb\tc'
+	assert_success
+	assert_line --index 1 '#Fields: a\x1b[2Jb\tc'
+	refute_output --partial $'\e'
+}
