@@ -97,6 +97,19 @@ same_as_union() {
 	diff -u expect.stats got.stats >&2
 }
 
+# shipped_same_as_union -- when every shipper is done and every rollup
+# received, stop the collector and compare with the union
+shipped_same_as_union() {
+	local p
+	for p in $PUBS; do
+		wait "$p"
+	done
+	all_in
+	kill "$SUB"
+	wait "$SUB" || :
+	same_as_union
+}
+
 # leader STREAM -- the number of the node leading the stream
 leader() {
 	curl -s "http://127.0.0.1:$(cat "$CLUSTER/n1.http")/jsz?streams=true&accounts=true" |
@@ -109,13 +122,7 @@ leader() {
 	collect F1
 	PUBS=
 	ship F1
-	for p in $PUBS; do
-		wait "$p"
-	done
-	all_in
-	kill "$SUB"
-	wait "$SUB" || :
-	same_as_union
+	shipped_same_as_union
 }
 
 @test "a node killed mid-stream and restarted, the collector killed and restarted: nothing lost or doubled" {
@@ -135,13 +142,7 @@ leader() {
 	wait "$SUB" 2>/dev/null || :
 	sleep 0.5
 	collect F2
-	for p in $PUBS; do
-		wait "$p"
-	done
-	all_in
-	kill "$SUB"
-	wait "$SUB" || :
-	same_as_union
+	shipped_same_as_union
 }
 
 @test "httpmon.sh --ship on two servers, --collect on the monitor: the alerts of the union" {
