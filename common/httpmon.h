@@ -164,6 +164,7 @@ struct linereader {
 	size_t	 cap;		/* buffer size: the longest line + 1 */
 	size_t	 start;		/* first unconsumed byte */
 	size_t	 end;		/* one past the last byte read */
+	size_t	 scanned;	/* bytes after start known to hold no newline */
 	size_t	 lineno;	/* number of the line last returned */
 	int	 eof;
 	int	 skipping;	/* discarding the rest of an over-long line */

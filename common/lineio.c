@@ -77,8 +77,17 @@ lr_next(struct linereader *lr, char **line, size_t *len)
 	ssize_t n;
 
 	for (;;) {
-		nl = memchr(lr->buf + lr->start, '\n', lr->end - lr->start);
+		/*
+		 * Search only the bytes not searched before: a long line that
+		 * arrives in small reads would otherwise be rescanned from its
+		 * start after every read, quadratic in its length.
+		 */
+		nl = memchr(lr->buf + lr->start + lr->scanned, '\n',
+		    lr->end - lr->start - lr->scanned);
+		if (nl == NULL)
+			lr->scanned = lr->end - lr->start;
 		if (nl != NULL) {
+			lr->scanned = 0;
 			*line = lr->buf + lr->start;
 			*len = (size_t)(nl - *line);
 			*nl = '\0';
@@ -103,7 +112,7 @@ lr_next(struct linereader *lr, char **line, size_t *len)
 		}
 		if (lr->end - lr->start >= lr->cap - READ_CHUNK) {
 			/* Over-long: drop what we hold, skip to its newline. */
-			lr->start = lr->end = 0;
+			lr->start = lr->end = lr->scanned = 0;
 			if (!lr->skipping) {
 				lr->skipping = 1;
 				lr->lineno++;
@@ -125,6 +134,7 @@ lr_next(struct linereader *lr, char **line, size_t *len)
 				*len = lr->end - lr->start;
 				(*line)[*len] = '\0';
 				lr->start = lr->end;
+				lr->scanned = 0;
 				lr->lineno++;
 				return LR_LINE;
 			}

@@ -5,8 +5,9 @@
  * log time [k*I, (k+1)*I), writes one block of records when the interval
  * closes: a stats record, the top N sections and every method seen.  At
  * most two intervals are open at once (the one the clock is in and the
- * one before it, in its grace period); per interval, memory is one node
- * per distinct section, host and method, freed when the interval closes.
+ * one before it, in its grace period); per interval, memory is one hash
+ * table entry per distinct section, host and method, in tables grown
+ * once and emptied, not freed, when the interval closes.
  */
 #include <getopt.h>
 #include <stddef.h>

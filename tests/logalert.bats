@@ -177,3 +177,17 @@ hit() {
 	run -0 bash -c "slow_pipe '$in' | logalert -w 10 -t 50"
 	assert_output "$want"
 }
+
+@test "a long line arriving in many small reads is read whole, once, and the next line too" {
+	perl -e 'print "x" x 300000, "\n"' > "$BATS_TEST_TMPDIR/in"
+	hit 7 7 >> "$BATS_TEST_TMPDIR/in"
+	printf 'tick\t8\n' >> "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr sh -c 'perl -e "
+	    open(my \$f, q(<), \$ARGV[0]) or die; binmode \$f; \$| = 1;
+	    while (read(\$f, my \$b, 4096)) { print \$b; select(undef, undef, undef, 0.001) }
+	    " "$1" | logalert -w 1 -t 1' sh "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_line --index 1 --regexp $'^alert\t8\t2\t'
+	[[ "$stderr" == *"-:1: unknown record type: xxx"* ]]
+	[[ "$stderr" == *"-: 1 bad record"* ]]
+}
