@@ -40,6 +40,16 @@ need_gnu_time() {
 	[ -x /usr/bin/time ] || skip "GNU time (package time) is not installed"
 }
 
+# below_kb KB LIMIT -- KB is under LIMIT KiB; under the sanitizers
+# (HTTPMON_BIN set) LIMIT is four times as large: ASan's shadow memory and
+# quarantine add megabytes that differ from one machine to the next, and
+# the bound that matters is the plain build's.
+below_kb() {
+	local limit=$2
+	[ -z "${HTTPMON_BIN:-}" ] || limit=$((limit * 4))
+	[ "$1" -lt "$limit" ]
+}
+
 @test "nasty lines: logparse writes exactly these records, control bytes escaped" {
 	same lines.out logparse lines.in
 	run ! grep -q "$(printf '\033')" lines.out
@@ -132,17 +142,18 @@ logparse: stdin: 1 bad line" ]
 logparse: $f: 1 bad line" ]
 	kb=$(cat "$BATS_TEST_TMPDIR/kb")
 	echo "logparse peak RSS: $kb KiB" >&2
-	[ "$kb" -lt 16384 ]
+	below_kb "$kb" 16384
 	# logtail cuts it at 1 MiB, with the same bound
 	run --separate-stderr peak_kb "$BATS_TEST_TMPDIR/kb" logtail -N "$f"
 	assert_success
 	[ "$stderr" = "logtail: $f: line longer than 1048576 bytes, cut" ]
 	[ "${#lines[@]}" -eq 3 ]
-	[ "${lines[0]}" = "$GOOD" ] && [ "${lines[2]}" = "$GOOD" ]
+	[ "${lines[0]}" = "$GOOD" ]
+	[ "${lines[2]}" = "$GOOD" ]
 	[ "${#lines[1]}" -eq 1048576 ]
 	kb=$(cat "$BATS_TEST_TMPDIR/kb")
 	echo "logtail peak RSS: $kb KiB" >&2
-	[ "$kb" -lt 16384 ]
+	below_kb "$kb" 16384
 }
 
 @test "a 100 MiB record line: every record reader reports it and goes on" {
@@ -161,7 +172,7 @@ logparse: $f: 1 bad line" ]
 		[[ "$stderr" == "$p: $f:2: line too long"* ]]
 		kb=$(cat "$BATS_TEST_TMPDIR/kb")
 		echo "$p peak RSS: $kb KiB" >&2
-		[ "$kb" -lt 16384 ]
+		below_kb "$kb" 16384
 	done
 	run logstats "$f"
 	assert_line "$(printf 'stats\t110\t10\t2\t0.20\t10\t2\t10\t2\t0\t0\t0\t0\t1\t0\t1')"
@@ -182,5 +193,5 @@ section\t1010\t3\t/s99997\t1\t99997\t0\t0
 method\t1010\tGET\t100000')"
 	kb=$(cat "$BATS_TEST_TMPDIR/kb")
 	echo "logstats peak RSS: $kb KiB" >&2
-	[ "$kb" -lt 131072 ]
+	below_kb "$kb" 131072
 }
