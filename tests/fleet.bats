@@ -134,13 +134,13 @@ leader() {
 	wait_for test -s got
 	n=$(leader F2)
 	[ -n "$n" ] || n=2
-	kill -9 "$(cat "$CLUSTER/n$n.pid")"
-	sleep 1
+	pid=$(cat "$CLUSTER/n$n.pid")
+	kill -9 "$pid"
+	wait_for gone "$pid"
 	"$ROOT/scripts/nats-cluster" start "$CLUSTER" "$n" >/dev/null
 	# and the collector, killed hard, then started again
 	kill -9 "$SUB"
 	wait "$SUB" 2>/dev/null || :
-	sleep 0.5
 	collect F2
 	shipped_same_as_union
 }

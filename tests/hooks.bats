@@ -19,11 +19,6 @@ HOOK
 	export HOOKDIR=$T
 }
 
-# gone PID -- the process has ended (a zombie not yet reaped by init counts)
-gone() {
-	! kill -0 "$1" 2>/dev/null || [[ $(ps -o stat= -p "$1") == Z* ]]
-}
-
 # expected KIND -- what record-hook writes for the fixture's KIND event
 expected() {
 	if [ "$1" = alert ]; then

@@ -173,7 +173,8 @@ hit() {
 	loggen -f combined -n 20000 -r 20:30,200:20,20:60 -S 3 | logparse > "$in"
 	run -0 logalert -w 10 -t 50 "$in"
 	local want=$output
-	[[ "$want" == *alert* ]] && [[ "$want" == *recover* ]]
+	[[ "$want" == *alert* ]]
+	[[ "$want" == *recover* ]]
 	run -0 bash -c "slow_pipe '$in' | logalert -w 10 -t 50"
 	assert_output "$want"
 }

@@ -177,7 +177,8 @@ CSV_RE='^"[0-9a-f.:]+","-","[a-z-]+",[0-9]+,"(GET|POST|PUT|DELETE) /[^ "]* HTTP/
 	for l in "${lines[@]:1}"; do
 		[[ $l =~ $CSV_RE ]]
 		t=$(echo "$l" | cut -d, -f4)
-		[ "$t" -ge "$before" ] && [ "$t" -le $((after + 1)) ]
+		[ "$t" -ge "$before" ]
+		[ "$t" -le $((after + 1)) ]
 	done
 }
 

@@ -34,6 +34,11 @@ wait_for() {
 	"$@"
 }
 
+# gone PID -- the process has ended (a zombie not yet reaped by init counts)
+gone() {
+	! kill -0 "$1" 2>/dev/null || [[ $(ps -o stat= -p "$1") == Z* ]]
+}
+
 # slow_pipe FILE -- write FILE to stdout in chunks of 1 to 61 bytes with a
 # pause every 40 chunks, so that the reader at the other end of the pipe
 # sees lines and records split across its reads at ever different places.
