@@ -11,6 +11,8 @@ HOOKS	= scripts/hook-syslog scripts/hook-webhook
 EXAMPLES = examples/httpmon.service examples/httpmon.default \
 	examples/logrotate-nginx
 BINDIR	?= bin
+# The one version, stamped into the programs, the driver and the manuals.
+VERSION	!= cat VERSION
 OBJDIR	?= obj
 CC	?= cc
 CSTD	= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS
@@ -18,7 +20,8 @@ WARN	= -Wall -Wextra -Werror
 OPT	?= -O2
 BSD_CFLAGS != pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY
 BSD_LIBS   != pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
-CFLAGS	+= $(CSTD) $(WARN) $(OPT) $(BSD_CFLAGS) -Icommon
+DEFS	= -DHTTPMON_VERSION='"$(VERSION)"'
+CFLAGS	+= $(CSTD) $(DEFS) $(WARN) $(OPT) $(BSD_CFLAGS) -Icommon
 LDLIBS	+= $(BSD_LIBS)
 
 PROGS	= $(patsubst src/%.c,$(BINDIR)/%,$(wildcard src/*.c))
@@ -27,14 +30,17 @@ COMMON_SRC = $(wildcard common/*.c)
 LIB	= $(OBJDIR)/libhttpmon.a
 LIBOBJ	= $(patsubst common/%.c,$(OBJDIR)/common/%.o,$(COMMON_SRC))
 HEADERS	= $(wildcard common/*.h)
+# The manuals as installed: man/ with the version on the .Os line.
+MANOUT	= obj/man
+MANS	= $(patsubst man/%,$(MANOUT)/%,$(wildcard man/*.[0-9]))
 
-all: $(PROGS) $(SCRIPTS)
+all: $(PROGS) $(SCRIPTS) $(MANS)
 
-$(OBJDIR)/common/%.o: common/%.c $(HEADERS)
+$(OBJDIR)/common/%.o: common/%.c $(HEADERS) VERSION
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(OBJDIR)/%.o: src/%.c $(HEADERS)
+$(OBJDIR)/%.o: src/%.c $(HEADERS) VERSION
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -51,9 +57,13 @@ $(BINDIR)/%: $(OBJDIR)/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$(*F)) $(LDLIBS)
 
-$(BINDIR)/httpmon.sh: src/httpmon.sh
+$(BINDIR)/httpmon.sh: src/httpmon.sh VERSION
 	@mkdir -p $(@D)
-	cp src/httpmon.sh $@ && chmod +x $@
+	sed 's/@VERSION@/$(VERSION)/' src/httpmon.sh > $@ && chmod +x $@
+
+$(MANOUT)/%: man/% VERSION
+	@mkdir -p $(@D)
+	sed 's/^\.Os$$/.Os httpmon $(VERSION)/' $< > $@
 
 # ASan+UBSan build of every program in san/bin; the suite runs on it too.
 sanitize:
@@ -89,7 +99,7 @@ FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer \
 
 fuzz/bin/%: fuzz/%.c fuzz/memout.h $(FUZZ_SRC) $(HEADERS)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(CSTD) $(WARN) $(FUZZ_FLAGS) $(BSD_CFLAGS) -Icommon \
+	$(FUZZCC) $(CSTD) $(DEFS) $(WARN) $(FUZZ_FLAGS) $(BSD_CFLAGS) -Icommon \
 	    -o $@ $< $(FUZZ_SRC) $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
@@ -128,8 +138,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(PROGS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
-	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(filter %.1,$(MANS)) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(filter %.5,$(MANS)) $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(HOOKS) $(DESTDIR)$(SHAREDIR)
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)
 
