@@ -36,11 +36,16 @@ MANS	= $(patsubst man/%,$(MANOUT)/%,$(wildcard man/*.[0-9]))
 
 all: $(PROGS) $(SCRIPTS) $(MANS)
 
-$(OBJDIR)/common/%.o: common/%.c $(HEADERS) VERSION
+# Before compiling: name what the build lacks, if anything (scripts/setup
+# installs it; make check and make demo run that first).
+need:
+	@sh scripts/setup -n build
+
+$(OBJDIR)/common/%.o: common/%.c $(HEADERS) VERSION | need
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(OBJDIR)/%.o: src/%.c $(HEADERS) VERSION
+$(OBJDIR)/%.o: src/%.c $(HEADERS) VERSION | need
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -80,9 +85,11 @@ check:
 	$(MAKE) fuzz-smoke
 
 test: all
+	@sh scripts/setup -n test
 	bats tests
 
 test-sanitize: sanitize
+	@sh scripts/setup -n test
 	HTTPMON_BIN=$(CURDIR)/san/bin bats tests
 
 # libFuzzer targets fuzz/fuzz_NAME.c under ASan+UBSan (clang), compiled
@@ -153,4 +160,4 @@ uninstall:
 clean:
 	rm -rf bin obj san fuzz/bin
 
-.PHONY: all install uninstall sanitize check test test-sanitize fuzz fuzz-smoke fuzz-merge demo replay bench clean
+.PHONY: all need install uninstall sanitize check test test-sanitize fuzz fuzz-smoke fuzz-merge demo replay bench clean
