@@ -93,9 +93,10 @@ test-sanitize: sanitize
 	HTTPMON_BIN=$(CURDIR)/san/bin bats tests
 
 # libFuzzer targets fuzz/fuzz_NAME.c under ASan+UBSan (clang), compiled
-# with common/ but for jetstream.c (it needs -lnats).  make fuzz FUZZTIME=S runs each for S/(number of targets) seconds;
-# make fuzz-smoke is CI's minute in all; make fuzz-merge adds the inputs a
-# run found (fuzz/new/NAME) that reach new code to fuzz/corpus/NAME.
+# with common/ but for jetstream.c (it needs -lnats).  make fuzz FUZZTIME=S
+# runs each for S/(number of targets) seconds; make fuzz-smoke is CI's
+# minute in all; make fuzz-merge adds the inputs a run found (fuzz/new/NAME)
+# that reach new code to fuzz/corpus/NAME.
 FUZZCC	?= clang
 FUZZTIME ?= 60
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
