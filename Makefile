@@ -1,5 +1,6 @@
 # httpmon -- build the filters, the driver, and run the tests.
-# Every src/NAME.c is one program, bin/NAME; common/ is linked into all.
+# Every src/NAME.c is one program, bin/NAME, linked with libhttpmon.a:
+# common/, one archive from which each program takes what it uses.
 .SECONDARY:
 
 PREFIX	?= /usr/local
@@ -10,6 +11,8 @@ HOOKS	= scripts/hook-syslog scripts/hook-webhook
 EXAMPLES = examples/httpmon.service examples/httpmon.default \
 	examples/logrotate-nginx
 BINDIR	?= bin
+# The one version, stamped into the programs, the driver and the manuals.
+VERSION	!= cat VERSION
 OBJDIR	?= obj
 CC	?= cc
 CSTD	= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS
@@ -17,37 +20,55 @@ WARN	= -Wall -Wextra -Werror
 OPT	?= -O2
 BSD_CFLAGS != pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY
 BSD_LIBS   != pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
-CFLAGS	+= $(CSTD) $(WARN) $(OPT) $(BSD_CFLAGS) -Icommon
+DEFS	= -DHTTPMON_VERSION='"$(VERSION)"'
+CFLAGS	+= $(CSTD) $(DEFS) $(WARN) $(OPT) $(BSD_CFLAGS) -Icommon
 LDLIBS	+= $(BSD_LIBS)
 
 PROGS	= $(patsubst src/%.c,$(BINDIR)/%,$(wildcard src/*.c))
 SCRIPTS	= $(BINDIR)/httpmon.sh
 COMMON_SRC = $(wildcard common/*.c)
-COMMON_OBJ = $(patsubst common/%.c,$(OBJDIR)/common/%.o,$(COMMON_SRC))
+LIB	= $(OBJDIR)/libhttpmon.a
+LIBOBJ	= $(patsubst common/%.c,$(OBJDIR)/common/%.o,$(COMMON_SRC))
 HEADERS	= $(wildcard common/*.h)
+# The manuals as installed: man/ with the version on the .Os line.
+MANOUT	= obj/man
+MANS	= $(patsubst man/%,$(MANOUT)/%,$(wildcard man/*.[0-9]))
 
-all: $(PROGS) $(SCRIPTS)
+all: $(PROGS) $(SCRIPTS) $(MANS)
 
-$(OBJDIR)/common/%.o: common/%.c $(HEADERS)
+# Before compiling: name what the build lacks, if anything (scripts/setup
+# installs it; make check and make demo run that first).
+need:
+	@sh scripts/setup -n build
+
+$(OBJDIR)/common/%.o: common/%.c $(HEADERS) VERSION | need
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(OBJDIR)/%.o: src/%.c $(HEADERS)
+$(OBJDIR)/%.o: src/%.c $(HEADERS) VERSION | need
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
 
 # A program that needs a library of its own names it here: LIBS_NAME.
 LIBS_logview = -lncursesw
 LIBS_natspub = -lnats
 LIBS_natssub = -lnats
 
-$(BINDIR)/%: $(OBJDIR)/%.o $(COMMON_OBJ)
+$(BINDIR)/%: $(OBJDIR)/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$(*F)) $(LDLIBS)
 
-$(BINDIR)/httpmon.sh: src/httpmon.sh
+$(BINDIR)/httpmon.sh: src/httpmon.sh VERSION
 	@mkdir -p $(@D)
-	cp src/httpmon.sh $@ && chmod +x $@
+	sed 's/@VERSION@/$(VERSION)/' src/httpmon.sh > $@ && chmod +x $@
+
+$(MANOUT)/%: man/% VERSION
+	@mkdir -p $(@D)
+	sed 's/^\.Os$$/.Os httpmon $(VERSION)/' $< > $@
 
 # ASan+UBSan build of every program in san/bin; the suite runs on it too.
 sanitize:
@@ -64,26 +85,30 @@ check:
 	$(MAKE) fuzz-smoke
 
 test: all
+	@sh scripts/setup -n test
 	bats tests
 
 test-sanitize: sanitize
+	@sh scripts/setup -n test
 	HTTPMON_BIN=$(CURDIR)/san/bin bats tests
 
-# libFuzzer targets fuzz/fuzz_NAME.c under ASan+UBSan (clang), linked with
-# common/.  make fuzz FUZZTIME=S runs each for S/(number of targets) seconds;
-# make fuzz-smoke is CI's minute in all; make fuzz-merge adds the inputs a
-# run found (fuzz/new/NAME) that reach new code to fuzz/corpus/NAME.
+# libFuzzer targets fuzz/fuzz_NAME.c under ASan+UBSan (clang), compiled
+# with common/ but for jetstream.c (it needs -lnats).  make fuzz FUZZTIME=S
+# runs each for S/(number of targets) seconds; make fuzz-smoke is CI's
+# minute in all; make fuzz-merge adds the inputs a run found (fuzz/new/NAME)
+# that reach new code to fuzz/corpus/NAME.
 FUZZCC	?= clang
 FUZZTIME ?= 60
 FUZZ_TARGETS = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS = $(patsubst %,fuzz/bin/%,$(FUZZ_TARGETS))
+FUZZ_SRC = $(filter-out common/jetstream.c,$(COMMON_SRC))
 FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-fuzz/bin/%: fuzz/%.c fuzz/memout.h $(COMMON_SRC) $(HEADERS)
+fuzz/bin/%: fuzz/%.c fuzz/memout.h $(FUZZ_SRC) $(HEADERS)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(CSTD) $(WARN) $(FUZZ_FLAGS) $(BSD_CFLAGS) -Icommon \
-	    -o $@ $< $(COMMON_SRC) $(LDLIBS)
+	$(FUZZCC) $(CSTD) $(DEFS) $(WARN) $(FUZZ_FLAGS) $(BSD_CFLAGS) -Icommon \
+	    -o $@ $< $(FUZZ_SRC) $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 	sh fuzz/run $(FUZZTIME) $(FUZZ_TARGETS)
@@ -121,8 +146,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(PROGS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
-	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(filter %.1,$(MANS)) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(filter %.5,$(MANS)) $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(HOOKS) $(DESTDIR)$(SHAREDIR)
 	install -m 644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)
 
@@ -136,4 +161,4 @@ uninstall:
 clean:
 	rm -rf bin obj san fuzz/bin
 
-.PHONY: all install uninstall sanitize check test test-sanitize fuzz fuzz-smoke fuzz-merge demo replay bench clean
+.PHONY: all need install uninstall sanitize check test test-sanitize fuzz fuzz-smoke fuzz-merge demo replay bench clean

@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#define HTTPMON_VERSION		"0.1.0"
 #define RECORDS_HEADER		"#httpmon-records 1"
 
 /* Exit statuses, the same for every program and the driver. */

@@ -14,7 +14,7 @@
 set -u
 
 prog=${0##*/}
-version=0.1.0
+version=@VERSION@
 here=$(dirname -- "$(readlink -f -- "$0")")
 PATH="$here:$PATH"
 

@@ -53,6 +53,6 @@ load test_helper
 	run -0 logtee -h
 	assert_output 'usage: logtee [-hV] [file ...]'
 	run -0 logtee --version
-	assert_output "logtee $(sed -n 's/^#define HTTPMON_VERSION[^"]*"\(.*\)"/\1/p' "$ROOT/common/httpmon.h")"
+	assert_output "logtee $(cat "$ROOT/VERSION")"
 	run -64 --separate-stderr logtee -x
 }

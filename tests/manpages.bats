@@ -5,20 +5,29 @@
 load test_helper
 
 setup() {
-	VERSION=$(sed -n 's/^#define HTTPMON_VERSION[^"]*"\(.*\)"/\1/p' \
-	    "$ROOT/common/httpmon.h")
+	VERSION=$(cat "$ROOT/VERSION")
 	PROGRAMS=$(cd "$ROOT/src" && ls *.c | sed 's/\.c$//'; echo httpmon.sh)
 }
 
+# The manuals as built (obj/man: man/ stamped with the version) are
+# the ones installed and linted.
 @test "every manual is clean under mandoc -T lint -W warning" {
 	local f n=0
-	for f in "$ROOT"/man/*.[0-9]; do
+	for f in "$ROOT"/obj/man/*.[0-9]; do
 		run mandoc -T lint -W warning "$f"
 		assert_success
 		assert_output ''
 		n=$((n + 1))
 	done
 	[ "$n" -ge 8 ]
+}
+
+@test "every built manual carries the version" {
+	local f
+	for f in "$ROOT"/man/*.[0-9]; do
+		run grep -c "^\.Os httpmon $VERSION\$" "$ROOT/obj/man/${f##*/}"
+		assert_output 1
+	done
 }
 
 @test "every program and the driver has a manual in section 1" {
