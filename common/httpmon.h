@@ -189,6 +189,7 @@ void	 civil_from_days(int64_t, int64_t *, unsigned *, unsigned *);
 size_t	 fmt_rfc3339(char *, size_t, int64_t);
 int	 month_from_abbrev(const char *);
 int64_t	 now_ms(void);
+#define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 
 /* number.c: strict, allocation-free number parsing */
 int	 parse_int64(const char *, size_t, int64_t, int64_t, int64_t *);

@@ -127,7 +127,7 @@ is_tick(const char *line, size_t len)
 {
 	int64_t t;
 
-	return parse_int64(line + 5, len - 5, 0, LOG_TIME_MAX, &t) == 0;
+	return parse_int64(line + 5, len - 5, 0, TIME_MAX, &t) == 0;
 }
 
 /*
