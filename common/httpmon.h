@@ -213,6 +213,10 @@ void	 bad_report(struct badinput *, size_t, const char *, const char *,
 	    size_t);
 void	 bad_summary(const struct badinput *);
 
+/* fnv1a.c: the 64-bit FNV-1a hash of bytes */
+#define FNV1A_START	UINT64_C(14695981039346656037)
+uint64_t fnv1a(uint64_t, const void *, size_t);
+
 /* signals.c */
 void	 install_signal_exit(void);
 extern volatile int stop_requested;	/* the stop signal's number, or 0 */

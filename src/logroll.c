@@ -98,13 +98,9 @@ grow(void *pp, size_t *cap, size_t n, size_t size)
 static uint64_t
 hash_key(int64_t t, int ishost, const char *k, size_t n)
 {
-	uint64_t h = UINT64_C(14695981039346656037) ^ (uint64_t)ishost;
-	size_t i;
+	uint64_t h = fnv1a(FNV1A_START ^ (uint64_t)ishost, &t, sizeof(t));
 
-	h = (h ^ (uint64_t)t) * UINT64_C(1099511628211);
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)k[i]) * UINT64_C(1099511628211);
-	return h;
+	return fnv1a(h, k, n);
 }
 
 /* rehash -- double the table and put every sum back in it */

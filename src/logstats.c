@@ -120,17 +120,6 @@ floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-/* name_hash -- FNV-1a of a key's name */
-static uint64_t
-name_hash(const char *s, size_t len)
-{
-	uint64_t h = UINT64_C(14695981039346656037);
-
-	while (len-- > 0)
-		h = (h ^ (unsigned char)*s++) * UINT64_C(1099511628211);
-	return h;
-}
-
 /* grow_array -- p, an array of *cap items, made room for need; or exit */
 static void *
 grow_array(void *p, size_t *cap, size_t need, size_t size, size_t first)
@@ -198,7 +187,7 @@ key_add(struct keytab *t, size_t j, uint64_t h, const char *name,
 static struct key *
 key_get(struct keytab *t, const char *name, size_t len, int *isnew)
 {
-	uint64_t h = name_hash(name, len);
+	uint64_t h = fnv1a(FNV1A_START, name, len);
 	struct key *k;
 	size_t j;
 
