@@ -213,6 +213,9 @@ void	 bad_report(struct badinput *, size_t, const char *, const char *,
 	    size_t);
 void	 bad_summary(const struct badinput *);
 
+/* grow_array.c: make room in an array by doubling it; exits on failure */
+void	*grow_array(void *, size_t *, size_t, size_t, size_t);
+
 /* fnv1a.c: the 64-bit FNV-1a hash of bytes */
 #define FNV1A_START	UINT64_C(14695981039346656037)
 uint64_t fnv1a(uint64_t, const void *, size_t);

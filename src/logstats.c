@@ -120,22 +120,6 @@ floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-/* grow_array -- p, an array of *cap items, made room for need; or exit */
-static void *
-grow_array(void *p, size_t *cap, size_t need, size_t size, size_t first)
-{
-	size_t n = *cap ? *cap : first;
-
-	while (n < need)
-		n *= 2;
-	if (n == *cap)
-		return p;
-	if ((p = reallocarray(p, n, size)) == NULL)
-		err(EXIT_FAIL, "malloc");
-	*cap = n;
-	return p;
-}
-
 /* keytab_rehash -- double the slots of t (or make the first ones) */
 static void
 keytab_rehash(struct keytab *t)
