@@ -213,6 +213,11 @@ void	 bad_report(struct badinput *, size_t, const char *, const char *,
 	    size_t);
 void	 bad_summary(const struct badinput *);
 
+/* status_class.c: HTTP status classes, in the order of a stats record's
+   S2XX..SOTHER fields */
+enum status_class { ST_2XX, ST_3XX, ST_4XX, ST_5XX, ST_OTHER, ST_NCLASS };
+enum status_class status_class(const char *, size_t);
+
 /* grow_array.c: make room in an array by doubling it; exits on failure */
 void	*grow_array(void *, size_t *, size_t, size_t, size_t);
 

@@ -58,7 +58,6 @@ struct section {
 };
 RB_HEAD(sectiontree, section);
 
-enum status_class { ST_2XX, ST_3XX, ST_4XX, ST_5XX, ST_OTHER, ST_NCLASS };
 static const char *const class_name[ST_NCLASS] = {
 	"2xx", "3xx", "4xx", "5xx", "other"
 };

@@ -53,8 +53,6 @@ struct keytab {
 	size_t		 namescap;
 };
 
-enum status_class { ST_2XX, ST_3XX, ST_4XX, ST_5XX, ST_OTHER, ST_NCLASS };
-
 /* One open interval [k*I, (k+1)*I); used = 0 when the slot is free. */
 struct interval {
 	int		 used;
@@ -444,17 +442,6 @@ static struct interval *
 current(struct stats *st)
 {
 	return &st->slot[floor_div(st->clock, st->ival) & 1];
-}
-
-/* status_class -- the class of an HTTP status field */
-static enum status_class
-status_class(const char *s, size_t len)
-{
-	int64_t v;
-
-	if (parse_int64(s, len, 0, 999, &v) == -1 || v < 200 || v > 599)
-		return ST_OTHER;
-	return (enum status_class)(v / 100 - 2);
 }
 
 /*
