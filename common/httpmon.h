@@ -213,6 +213,9 @@ void	 bad_report(struct badinput *, size_t, const char *, const char *,
 	    size_t);
 void	 bad_summary(const struct badinput *);
 
+/* bytes_cmp.c: byte strings in bytewise order, a prefix first */
+int	 bytes_cmp(const char *, size_t, const char *, size_t);
+
 /* status_class.c: HTTP status classes, in the order of a stats record's
    S2XX..SOTHER fields */
 enum status_class { ST_2XX, ST_3XX, ST_4XX, ST_5XX, ST_OTHER, ST_NCLASS };

@@ -93,12 +93,7 @@ struct metrics {
 static int
 section_cmp(const struct section *a, const struct section *b)
 {
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
-
-	if (c != 0)
-		return c;
-	return (a->len > b->len) - (a->len < b->len);
+	return bytes_cmp(a->name, a->len, b->name, b->len);
 }
 
 /* RB_GENERATE_STATIC needs __unused, which libbsd leaves undefined. */

@@ -88,18 +88,6 @@ struct stats {
 	struct badinput	 bad;
 };
 
-static int
-key_cmp(const struct key *a, const struct key *b)
-{
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
-
-	if (c != 0)
-		return c;
-	return (a->len > b->len) - (a->len < b->len);
-}
-
-
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
 static void __dead2
 usage(int status)
@@ -265,7 +253,7 @@ by_hits(const void *pa, const void *pb)
 		return a->hits > b->hits ? -1 : 1;
 	if (a->bytes != b->bytes)
 		return a->bytes > b->bytes ? -1 : 1;
-	return key_cmp(a, b);
+	return bytes_cmp(a->name, a->len, b->name, b->len);
 }
 
 /* out_u -- a TAB and an unsigned number */
