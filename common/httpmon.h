@@ -31,6 +31,9 @@
 #ifndef HTTPMON_H
 #define HTTPMON_H
 
+#include <sys/types.h>
+
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -144,7 +147,7 @@ struct out {
 };
 void	 out_init(struct out *, int, size_t);
 void	 out_free(struct out *);
-int	 out_flush(struct out *);
+void	 out_flush(struct out *);
 void	 out_write(struct out *, const char *, size_t);
 void	 out_str(struct out *, const char *);
 void	 out_char(struct out *, char);
@@ -228,8 +231,13 @@ void	*grow_array(void *, size_t *, size_t, size_t, size_t);
 #define FNV1A_START	UINT64_C(14695981039346656037)
 uint64_t fnv1a(uint64_t, const void *, size_t);
 
-/* signals.c */
-void	 install_signal_exit(void);
+/* signals.c: the stop policy.  SIGINT, SIGTERM and SIGHUP ask a program
+   to stop at a record boundary; one that comes while a write blocks
+   ends it by that signal. */
+void	 catch_stop_signals(void);
 extern volatile int stop_requested;	/* the stop signal's number, or 0 */
+void	 hold_stop_signals(sigset_t *);
+int	 stop_pending(void);
+ssize_t	 stoppable_write(int, const void *, size_t);
 
 #endif /* HTTPMON_H */

@@ -530,7 +530,7 @@ main(int argc, char *argv[])
 	check_phases(&g, spec);
 
 	fd = open_output(outpath);
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&g.out, fd, g.live ? 4096 : 256 * 1024);
 	if (g.format == FMT_CSV)
 		out_str(&g.out, csv_header);

@@ -615,7 +615,7 @@ main(int argc, char *argv[])
 		usage(EXIT_USAGE);
 	}
 
-	install_signal_exit();
+	catch_stop_signals();
 	setup(&m, path, maxsections, every);
 	if (rewrite(&m) != 0)		/* a first file, all zero, at once */
 		exit(EXIT_IOERR);

@@ -262,7 +262,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&lp.out, STDOUT_FILENO, OUT_BUFSIZE);
 	out_str(&lp.out, RECORDS_HEADER "\n");
 	rval = each_input(argc, argv, "stdin", parse_fd, &lp);

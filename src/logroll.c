@@ -431,7 +431,7 @@ main(int argc, char *argv[])
 	if (r.seq < 0)
 		r.seq = default_seq();
 
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&r.out, STDOUT_FILENO, OUT_BUFSIZE);
 	bad_init(&r.bad, "record", "-");
 	out_str(&r.out, RECORDS_HEADER "\n");

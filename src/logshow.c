@@ -332,7 +332,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&sh.out, STDOUT_FILENO, OUT_BUFSIZE);
 	rval = each_input(argc, argv, "stdin", show_fd, &sh);
 	free(sh.vis);

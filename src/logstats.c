@@ -718,7 +718,7 @@ main(int argc, char *argv[])
 	/* Two open intervals at most: a grace longer than I acts as I. */
 	if (st.grace > st.ival)
 		st.grace = st.ival;
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&st.out, STDOUT_FILENO, OUT_BUFSIZE);
 	/* The files in turn are one stream. */
 	rval = each_input(argc, argv, "stdin", stats_fd, &st);

@@ -859,7 +859,7 @@ main(int argc, char *argv[])
 	if (argc == 0)
 		usage(EXIT_USAGE);
 
-	install_signal_exit();
+	catch_stop_signals();
 	watch_init(&lt.watch, force_poll || lt.nofollow, !lt.nofollow);
 	if (lt.watch.fd == -1 && lt.poll_ms == 0)
 		lt.poll_ms = 1000;	/* no inotify: poll every second */

@@ -367,7 +367,7 @@ main(int argc, char *argv[])
 		usage(EXIT_USAGE);
 	p.place.urls = argv[0];
 
-	install_signal_exit();
+	catch_stop_signals();
 	bad_init(&p.bad, "line", "stdin");
 	setup(&p, pending, wait);
 	if (js_stream(p.js, &p.place) != 0)
