@@ -31,6 +31,9 @@
 #ifndef HTTPMON_H
 #define HTTPMON_H
 
+#include <sys/types.h>
+
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -143,7 +146,7 @@ struct out {
 };
 void	 out_init(struct out *, int, size_t);
 void	 out_free(struct out *);
-int	 out_flush(struct out *);
+void	 out_flush(struct out *);
 void	 out_write(struct out *, const char *, size_t);
 void	 out_str(struct out *, const char *);
 void	 out_char(struct out *, char);
@@ -188,6 +191,7 @@ void	 civil_from_days(int64_t, int64_t *, unsigned *, unsigned *);
 size_t	 fmt_rfc3339(char *, size_t, int64_t);
 int	 month_from_abbrev(const char *);
 int64_t	 now_ms(void);
+#define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 
 /* number.c: strict, allocation-free number parsing */
 int	 parse_int64(const char *, size_t, int64_t, int64_t, int64_t *);
@@ -211,8 +215,28 @@ void	 bad_report(struct badinput *, size_t, const char *, const char *,
 	    size_t);
 void	 bad_summary(const struct badinput *);
 
-/* signals.c */
-void	 install_signal_exit(void);
+/* bytes_cmp.c: byte strings in bytewise order, a prefix first */
+int	 bytes_cmp(const char *, size_t, const char *, size_t);
+
+/* status_class.c: HTTP status classes, in the order of a stats record's
+   S2XX..SOTHER fields */
+enum status_class { ST_2XX, ST_3XX, ST_4XX, ST_5XX, ST_OTHER, ST_NCLASS };
+enum status_class status_class(const char *, size_t);
+
+/* grow_array.c: make room in an array by doubling it; exits on failure */
+void	*grow_array(void *, size_t *, size_t, size_t, size_t);
+
+/* fnv1a.c: the 64-bit FNV-1a hash of bytes */
+#define FNV1A_START	UINT64_C(14695981039346656037)
+uint64_t fnv1a(uint64_t, const void *, size_t);
+
+/* signals.c: the stop policy.  SIGINT, SIGTERM and SIGHUP ask a program
+   to stop at a record boundary; one that comes while a write blocks
+   ends it by that signal. */
+void	 catch_stop_signals(void);
 extern volatile int stop_requested;	/* the stop signal's number, or 0 */
+void	 hold_stop_signals(sigset_t *);
+int	 stop_pending(void);
+ssize_t	 stoppable_write(int, const void *, size_t);
 
 #endif /* HTTPMON_H */

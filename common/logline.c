@@ -144,7 +144,7 @@ clf_time(const char *s, const char *end, int64_t *t)
 	    clf_date(s, &base) == -1)
 		return -1;
 	*t = base + h * 3600 + mi * 60 + sec;
-	return *t < 0 || *t > LOG_TIME_MAX ? -1 : 0;
+	return *t < 0 || *t > TIME_MAX ? -1 : 0;
 }
 
 /*
@@ -365,7 +365,7 @@ parse_csv(char *p, char *end, struct loghit *h)
 		return "too many CSV fields";
 	if (span_is(&f[0], csv_names[0]) && span_is(&f[1], csv_names[1]))
 		return LOGLINE_SKIP;
-	if (parse_int64(f[3].p, f[3].n, 0, LOG_TIME_MAX, &h->time) == -1)
+	if (parse_int64(f[3].p, f[3].n, 0, TIME_MAX, &h->time) == -1)
 		return "bad time";
 	if (parse_status(&f[5], &h->status) == -1)
 		return "bad status";

@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LOG_TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 #define LOG_METHOD_MAX	20
 /*
  * The largest response size taken from a log: 10^15 bytes (1 PB).  A

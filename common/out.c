@@ -7,9 +7,6 @@
  * never waits in the buffer while the program sleeps.
  */
 #include <errno.h>
-#include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,8 +14,6 @@
 #include <err.h>
 
 #include "httpmon.h"
-
-#define STOP_WAIT_MS	5000	/* a stopping program waits this for its reader */
 
 void
 out_init(struct out *o, int fd, size_t cap)
@@ -49,83 +44,25 @@ out_fail(struct out *o)
 }
 
 /*
- * out_interrupted -- a write blocked on a reader that does not read was
- * interrupted by a stop signal: what is left can never be delivered, so
- * end by that signal (status 128+N) rather than block forever.
+ * out_flush -- write the buffer out; exits on failure (see out_fail), or
+ * by the stop signal that came while a write blocked (signals.c)
  */
-static void
-out_interrupted(void)
-{
-	sigset_t set;
-
-	if (!stop_requested)
-		return;
-	signal(stop_requested, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, stop_requested);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(stop_requested);
-	_exit(EXIT_FAIL);
-}
-
-/*
- * out_syswrite -- one write(2) that a stop signal can always end.  The
- * stop signals are let through for the write even in a program that
- * holds them back elsewhere (logtail, see watch.c), so that a signal
- * interrupts a write blocked on a reader that does not read (EINTR, and
- * out_interrupted ends the program).  Once a stop has been asked for,
- * the last output waits for a slow reader STOP_WAIT_MS at a time, at
- * most, and goes in pieces that a pipe takes without blocking.
- */
-static ssize_t
-out_syswrite(int fd, const char *s, size_t n)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	sigset_t stop, old;
-	ssize_t w = -1;
-	int e;
-
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigprocmask(SIG_UNBLOCK, &stop, &old);
-	if (stop_requested) {
-		if (poll(&pfd, 1, STOP_WAIT_MS) == 0)
-			errno = EINTR;	/* the reader is stuck: give up */
-		else
-			w = write(fd, s, n < PIPE_BUF ? n : PIPE_BUF);
-	} else
-		w = write(fd, s, n);
-	e = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = e;
-	return w;
-}
-
-/* out_flush -- write the buffer out; exits on failure (see out_fail) */
-int
+void
 out_flush(struct out *o)
 {
 	size_t done = 0;
 	ssize_t n;
 
 	while (done < o->len && o->error == 0) {
-		n = out_syswrite(o->fd, o->buf + done, o->len - done);
-		if (n < 0) {
-			if (errno == EINTR) {
-				out_interrupted();
-				continue;
-			}
+		if ((n = stoppable_write(o->fd, o->buf + done,
+		    o->len - done)) < 0)
 			o->error = errno;
-			break;
-		}
-		done += (size_t)n;
+		else
+			done += (size_t)n;
 	}
 	o->len = 0;
 	if (o->error)
 		out_fail(o);
-	return 0;
 }
 
 void
@@ -136,11 +73,7 @@ out_write(struct out *o, const char *s, size_t n)
 		if (n > o->cap) {
 			/* Larger than the buffer: write it straight through. */
 			while (n > 0 && o->error == 0) {
-				ssize_t w = out_syswrite(o->fd, s, n);
-				if (w < 0 && errno == EINTR) {
-					out_interrupted();
-					continue;
-				}
+				ssize_t w = stoppable_write(o->fd, s, n);
 				if (w < 0) {
 					o->error = errno;
 					out_fail(o);

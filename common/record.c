@@ -187,7 +187,7 @@ rec_time(const struct record *r, int64_t *t)
 {
 	if (r->nfields < 2)
 		return -1;
-	return parse_int64(r->field[1], r->len[1], 0, INT64_C(253402300799),
+	return parse_int64(r->field[1], r->len[1], 0, TIME_MAX,
 	    t);
 }
 

@@ -2,8 +2,8 @@
  * watch.c -- the event source of a follow loop: inotify, or a timer.
  *
  * watch_wait() is the only place a follower sleeps: one ppoll(2) with a
- * deadline on the inotify descriptor (none when polling).  SIGINT,
- * SIGTERM and SIGHUP are blocked everywhere else and unblocked only
+ * deadline on the inotify descriptor (none when polling).  The stop
+ * signals (signals.c) are held back everywhere else and let through only
  * inside that ppoll, so a stop request can never slip in between the
  * caller's last look at stop_requested and the wait (no lost wake-up).
  * Long stretches of work without a wait ask watch_stop_pending().
@@ -25,16 +25,6 @@
 #define FILE_EVENTS	(IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
 #define DIR_EVENTS	(IN_CREATE | IN_MOVED_TO)
 
-/* stop_set -- the signals that ask a program to stop */
-static void
-stop_set(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-}
-
 /*
  * watch_init -- poll: 1 to use the timer even where inotify works;
  * block: 1 to hold the stop signals back until watch_wait (install the
@@ -43,20 +33,14 @@ stop_set(sigset_t *set)
 void
 watch_init(struct watch *w, int poll, int block)
 {
-	sigset_t stop;
-
 	w->fd = -1;
 	if (!poll)
 		w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	w->blocked = block;
-	sigprocmask(SIG_SETMASK, NULL, &w->waitmask);
-	if (block) {
-		stop_set(&stop);
-		sigprocmask(SIG_BLOCK, &stop, &w->waitmask);
-		sigdelset(&w->waitmask, SIGINT);
-		sigdelset(&w->waitmask, SIGTERM);
-		sigdelset(&w->waitmask, SIGHUP);
-	}
+	if (block)
+		hold_stop_signals(&w->waitmask);
+	else
+		sigprocmask(SIG_SETMASK, NULL, &w->waitmask);
 }
 
 /*
@@ -118,7 +102,7 @@ watch_wait(struct watch *w, int64_t ms)
 	struct timespec ts;
 	int n;
 
-	/* A stop that came during the last write (out.c lets it in). */
+	/* A stop that came during the last write (stoppable_write). */
 	if (stop_requested)
 		return -1;
 	if (ms < 0)
@@ -137,12 +121,7 @@ watch_wait(struct watch *w, int64_t ms)
 int
 watch_stop_pending(const struct watch *w)
 {
-	sigset_t set;
-
-	if (!w->blocked || sigpending(&set) == -1)
-		return 0;
-	return sigismember(&set, SIGINT) == 1 ||
-	    sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGHUP) == 1;
+	return w->blocked && stop_pending();
 }
 
 void

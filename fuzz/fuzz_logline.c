@@ -95,7 +95,7 @@ one_format(const uint8_t *data, size_t size, enum log_format fmt)
 	clean = out_clean_len(line, size) == size;
 	why = logline_parse(line, size, fmt, &h);
 	if (why == NULL) {
-		CHECK(h.time >= 0 && h.time <= LOG_TIME_MAX);
+		CHECK(h.time >= 0 && h.time <= TIME_MAX);
 		CHECK(h.status >= 100 && h.status <= 999);
 		CHECK(h.bytes >= 0);
 		logline_decode(&h);

@@ -122,7 +122,7 @@ check_time(const uint8_t *data, size_t size)
 	civil_from_days(z, &y, &m, &d);
 	CHECK(m >= 1 && m <= 12 && d >= 1 && d <= 31);
 	CHECK(days_from_civil(y, m, d) == z);
-	t = (z < 0 ? -z : z) % (INT64_C(253402300799) + 1);
+	t = (z < 0 ? -z : z) % (TIME_MAX + 1);
 	CHECK(fmt_rfc3339(buf, sizeof(buf), t) == 20);
 	if (size >= 3)
 		CHECK(month_from_abbrev((const char *)data) <= 12);

@@ -42,7 +42,7 @@ read_line(const uint8_t *data, size_t size)
 		}
 		CHECK(sum + (size_t)n - 1 == size);
 		if (rec_time(&r, &t) == 0)
-			CHECK(t >= 0 && t <= INT64_C(253402300799));
+			CHECK(t >= 0 && t <= TIME_MAX);
 		if (memchr(data, '\0', size) == NULL) {
 			rec_unsplit(line, size);
 			CHECK(memcmp(line, data, size) == 0);

@@ -381,7 +381,7 @@ main(int argc, char *argv[])
 		errx(EXIT_USAGE, "-t %s: not a threshold (hits/s, a decimal "
 		    "number from 0 to 1000000000, at most 6 decimals)", thr);
 
-	install_signal_exit();
+	catch_stop_signals();
 	setup(&a, window, threshold);
 	a.status = status;
 	a.notify = notify;

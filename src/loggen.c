@@ -28,7 +28,6 @@
 #define MAX_RATE	10000000
 #define MAX_SECONDS	1000000000
 #define MAX_JITTER	86400
-#define MAX_EPOCH	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 #define DATE_CACHE	128	/* formatted dates kept, a power of two */
 
 enum format { FMT_CLF, FMT_COMBINED, FMT_CSV };
@@ -511,7 +510,7 @@ main(int argc, char *argv[])
 			    LLONG_MAX);
 			break;
 		case 's':
-			g.start = opt_number("-s", optarg, 0, MAX_EPOCH);
+			g.start = opt_number("-s", optarg, 0, TIME_MAX);
 			break;
 		case 'V':
 			puts("loggen " HTTPMON_VERSION);
@@ -531,7 +530,7 @@ main(int argc, char *argv[])
 	check_phases(&g, spec);
 
 	fd = open_output(outpath);
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&g.out, fd, g.live ? 4096 : 256 * 1024);
 	if (g.format == FMT_CSV)
 		out_str(&g.out, csv_header);

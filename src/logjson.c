@@ -317,7 +317,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&c.out, STDOUT_FILENO, OUT_BUFSIZE);
 	bad_init(&c.bad, "record", "stdin");
 	rval = each_input(argc, argv, "stdin", run, &c);

@@ -498,7 +498,7 @@ main(int argc, char *argv[])
 	m.mask = ring - 1;
 	RB_INIT(&m.sources);
 	RB_INIT(&m.far);
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&m.out, STDOUT_FILENO, OUT_BUFSIZE);
 	bad_init(&m.bad, "record", "-");
 	out_str(&m.out, RECORDS_HEADER "\n");

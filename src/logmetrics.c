@@ -58,7 +58,6 @@ struct section {
 };
 RB_HEAD(sectiontree, section);
 
-enum status_class { ST_2XX, ST_3XX, ST_4XX, ST_5XX, ST_OTHER, ST_NCLASS };
 static const char *const class_name[ST_NCLASS] = {
 	"2xx", "3xx", "4xx", "5xx", "other"
 };
@@ -94,12 +93,7 @@ struct metrics {
 static int
 section_cmp(const struct section *a, const struct section *b)
 {
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
-
-	if (c != 0)
-		return c;
-	return (a->len > b->len) - (a->len < b->len);
+	return bytes_cmp(a->name, a->len, b->name, b->len);
 }
 
 /* RB_GENERATE_STATIC needs __unused, which libbsd leaves undefined. */
@@ -621,7 +615,7 @@ main(int argc, char *argv[])
 		usage(EXIT_USAGE);
 	}
 
-	install_signal_exit();
+	catch_stop_signals();
 	setup(&m, path, maxsections, every);
 	if (rewrite(&m) != 0)		/* a first file, all zero, at once */
 		exit(EXIT_IOERR);

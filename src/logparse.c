@@ -127,7 +127,7 @@ is_tick(const char *line, size_t len)
 {
 	int64_t t;
 
-	return parse_int64(line + 5, len - 5, 0, LOG_TIME_MAX, &t) == 0;
+	return parse_int64(line + 5, len - 5, 0, TIME_MAX, &t) == 0;
 }
 
 /*
@@ -262,7 +262,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&lp.out, STDOUT_FILENO, OUT_BUFSIZE);
 	out_str(&lp.out, RECORDS_HEADER "\n");
 	rval = each_input(argc, argv, "stdin", parse_fd, &lp);

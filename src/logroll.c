@@ -78,33 +78,13 @@ usage(int status)
 	exit(status);
 }
 
-/* grow -- make room for n elements of size in *p (capacity *cap) */
-static void
-grow(void *pp, size_t *cap, size_t n, size_t size)
-{
-	void **p = pp;
-	size_t c = *cap ? *cap : 64;
-
-	if (n <= *cap)
-		return;
-	while (c < n)
-		c *= 2;
-	if ((*p = reallocarray(*p, c, size)) == NULL)
-		err(EXIT_FAIL, "malloc");
-	*cap = c;
-}
-
 /* hash_key -- FNV-1a over the second, the kind and the key bytes */
 static uint64_t
 hash_key(int64_t t, int ishost, const char *k, size_t n)
 {
-	uint64_t h = UINT64_C(14695981039346656037) ^ (uint64_t)ishost;
-	size_t i;
+	uint64_t h = fnv1a(FNV1A_START ^ (uint64_t)ishost, &t, sizeof(t));
 
-	h = (h ^ (uint64_t)t) * UINT64_C(1099511628211);
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)k[i]) * UINT64_C(1099511628211);
-	return h;
+	return fnv1a(h, k, n);
 }
 
 /* rehash -- double the table and put every sum back in it */
@@ -152,8 +132,9 @@ find(struct roller *r, int64_t t, int ishost, const char *k,
 	}
 	if (r->nent >= UINT32_MAX - 1)
 		errx(EXIT_FAIL, "too many sums in one second");
-	grow(&r->ent, &r->ent_cap, r->nent + 1, sizeof(*r->ent));
-	grow(&r->arena, &r->arena_cap, r->arena_len + n, 1);
+	r->ent = grow_array(r->ent, &r->ent_cap, r->nent + 1, sizeof(*r->ent),
+	    64);
+	r->arena = grow_array(r->arena, &r->arena_cap, r->arena_len + n, 1, 64);
 	e = &r->ent[r->nent];
 	memset(e, 0, sizeof(*e));
 	e->time = t;
@@ -234,7 +215,8 @@ flush_group(struct roller *r)
 	size_t i;
 
 	if (r->nent > 0) {
-		grow(&r->order, &r->order_cap, r->nent, sizeof(*r->order));
+		r->order = grow_array(r->order, &r->order_cap, r->nent,
+		    sizeof(*r->order), 64);
 		for (i = 0; i < r->nent; i++)
 			r->order[i] = i;
 		sort_roller = r;
@@ -282,7 +264,7 @@ add_hit(struct roller *r, struct record *rec, int64_t t, int64_t bytes)
 		len[i] = rec_unescape(rec->field[fld[i]], rec->len[fld[i]]);
 		n += len[i];
 	}
-	grow(&r->key, &r->key_cap, n, 1);
+	r->key = grow_array(r->key, &r->key_cap, n, 1, 64);
 	memcpy(r->key, rec->field[HIT_SECTION], len[0]);
 	memcpy(r->key + len[0], rec->field[HIT_METHOD], len[1]);
 	memcpy(r->key + len[0] + len[1], rec->field[HIT_STATUS], len[2]);
@@ -449,7 +431,7 @@ main(int argc, char *argv[])
 	if (r.seq < 0)
 		r.seq = default_seq();
 
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&r.out, STDOUT_FILENO, OUT_BUFSIZE);
 	bad_init(&r.bad, "record", "-");
 	out_str(&r.out, RECORDS_HEADER "\n");

@@ -112,7 +112,7 @@ show_stats(struct show *sh, struct record *r)
 	struct out *o = &sh->out;
 
 	if (rec_numbers(r, v) == -1 ||
-	    v[STATS_END] - v[STATS_INTERVAL] > INT64_C(253402300799))
+	    v[STATS_END] - v[STATS_INTERVAL] > TIME_MAX)
 		return -1;	/* (the interval of 9999-12-31T23:59:59 ends after it) */
 	end_group(sh);
 	fmt_rfc3339(when, sizeof(when), v[STATS_END]);
@@ -332,7 +332,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&sh.out, STDOUT_FILENO, OUT_BUFSIZE);
 	rval = each_input(argc, argv, "stdin", show_fd, &sh);
 	free(sh.vis);

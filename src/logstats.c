@@ -53,8 +53,6 @@ struct keytab {
 	size_t		 namescap;
 };
 
-enum status_class { ST_2XX, ST_3XX, ST_4XX, ST_5XX, ST_OTHER, ST_NCLASS };
-
 /* One open interval [k*I, (k+1)*I); used = 0 when the slot is free. */
 struct interval {
 	int		 used;
@@ -90,18 +88,6 @@ struct stats {
 	struct badinput	 bad;
 };
 
-static int
-key_cmp(const struct key *a, const struct key *b)
-{
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
-
-	if (c != 0)
-		return c;
-	return (a->len > b->len) - (a->len < b->len);
-}
-
-
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
 static void __dead2
 usage(int status)
@@ -118,33 +104,6 @@ floor_div(int64_t a, int64_t b)
 	int64_t q = a / b;
 
 	return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
-/* name_hash -- FNV-1a of a key's name */
-static uint64_t
-name_hash(const char *s, size_t len)
-{
-	uint64_t h = UINT64_C(14695981039346656037);
-
-	while (len-- > 0)
-		h = (h ^ (unsigned char)*s++) * UINT64_C(1099511628211);
-	return h;
-}
-
-/* grow_array -- p, an array of *cap items, made room for need; or exit */
-static void *
-grow_array(void *p, size_t *cap, size_t need, size_t size, size_t first)
-{
-	size_t n = *cap ? *cap : first;
-
-	while (n < need)
-		n *= 2;
-	if (n == *cap)
-		return p;
-	if ((p = reallocarray(p, n, size)) == NULL)
-		err(EXIT_FAIL, "malloc");
-	*cap = n;
-	return p;
 }
 
 /* keytab_rehash -- double the slots of t (or make the first ones) */
@@ -198,7 +157,7 @@ key_add(struct keytab *t, size_t j, uint64_t h, const char *name,
 static struct key *
 key_get(struct keytab *t, const char *name, size_t len, int *isnew)
 {
-	uint64_t h = name_hash(name, len);
+	uint64_t h = fnv1a(FNV1A_START, name, len);
 	struct key *k;
 	size_t j;
 
@@ -294,7 +253,7 @@ by_hits(const void *pa, const void *pb)
 		return a->hits > b->hits ? -1 : 1;
 	if (a->bytes != b->bytes)
 		return a->bytes > b->bytes ? -1 : 1;
-	return key_cmp(a, b);
+	return bytes_cmp(a->name, a->len, b->name, b->len);
 }
 
 /* out_u -- a TAB and an unsigned number */
@@ -471,17 +430,6 @@ static struct interval *
 current(struct stats *st)
 {
 	return &st->slot[floor_div(st->clock, st->ival) & 1];
-}
-
-/* status_class -- the class of an HTTP status field */
-static enum status_class
-status_class(const char *s, size_t len)
-{
-	int64_t v;
-
-	if (parse_int64(s, len, 0, 999, &v) == -1 || v < 200 || v > 599)
-		return ST_OTHER;
-	return (enum status_class)(v / 100 - 2);
 }
 
 /*
@@ -770,7 +718,7 @@ main(int argc, char *argv[])
 	/* Two open intervals at most: a grace longer than I acts as I. */
 	if (st.grace > st.ival)
 		st.grace = st.ival;
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&st.out, STDOUT_FILENO, OUT_BUFSIZE);
 	/* The files in turn are one stream. */
 	rval = each_input(argc, argv, "stdin", stats_fd, &st);

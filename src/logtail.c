@@ -302,14 +302,10 @@ static int
 head_sum(int fd, size_t len, uintmax_t *sum)
 {
 	unsigned char head[SUM_BYTES];
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
 
 	if (len > sizeof(head) || pread(fd, head, len, 0) != (ssize_t)len)
 		return -1;
-	for (i = 0; i < len; i++)
-		h = (h ^ head[i]) * 1099511628211ULL;
-	*sum = h;
+	*sum = fnv1a(FNV1A_START, head, len);
 	return 0;
 }
 
@@ -863,7 +859,7 @@ main(int argc, char *argv[])
 	if (argc == 0)
 		usage(EXIT_USAGE);
 
-	install_signal_exit();
+	catch_stop_signals();
 	watch_init(&lt.watch, force_poll || lt.nofollow, !lt.nofollow);
 	if (lt.watch.fd == -1 && lt.poll_ms == 0)
 		lt.poll_ms = 1000;	/* no inotify: poll every second */

@@ -124,7 +124,7 @@ main(int argc, char *argv[])
 	argv += optind;
 
 	memset(&lt, 0, sizeof(lt));
-	install_signal_exit();
+	catch_stop_signals();
 	open_outputs(&lt, argc, argv);
 	if ((lt.buf = malloc(BLOCK)) == NULL)
 		err(EXIT_FAIL, "malloc");

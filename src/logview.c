@@ -813,7 +813,7 @@ main(int argc, char *argv[])
 	bad_init(&v.bad, "record", v.name);
 	v.bad.limit = 0;	/* no warning over the screen: a summary */
 	/* Before newterm: curses then leaves these signals to us. */
-	install_signal_exit();
+	catch_stop_signals();
 	screen_open(&v);
 	run(&v, fd);
 	screen_close(&v);

@@ -76,7 +76,6 @@ static void
 on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *arg)
 {
 	struct pub *p = arg;
-	natsMsg **f;
 
 	(void)js;
 	(void)pa;
@@ -85,13 +84,8 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *arg)
 		p->acked++;
 		natsMsg_Destroy(msg);
 	} else {
-		if (p->nfailed == p->failed_cap) {
-			p->failed_cap = p->failed_cap ? p->failed_cap * 2 : 64;
-			f = reallocarray(p->failed, p->failed_cap, sizeof(*f));
-			if (f == NULL)
-				err(EXIT_FAIL, "malloc");
-			p->failed = f;
-		}
+		p->failed = grow_array(p->failed, &p->failed_cap,
+		    p->nfailed + 1, sizeof(*p->failed), 64);
 		p->failed[p->nfailed++] = msg;
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -373,7 +367,7 @@ main(int argc, char *argv[])
 		usage(EXIT_USAGE);
 	p.place.urls = argv[0];
 
-	install_signal_exit();
+	catch_stop_signals();
 	bad_init(&p.bad, "line", "stdin");
 	setup(&p, pending, wait);
 	if (js_stream(p.js, &p.place) != 0)

@@ -188,7 +188,7 @@ main(int argc, char *argv[])
 		usage(EXIT_USAGE);
 	s.place.urls = argv[0];
 
-	install_signal_exit();
+	catch_stop_signals();
 	out_init(&s.out, STDOUT_FILENO, OUT_BUFSIZE);
 	s.nc = js_connect(&s.place, 8 * 1024 * 1024);
 	s.js = js_context(s.nc, NULL);
