@@ -62,7 +62,7 @@ enum alert_field {
 enum rec_type {
 	REC_UNKNOWN, REC_COMMENT, REC_HIT, REC_TICK, REC_ALERT, REC_RECOVER,
 	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD, REC_WINDOW,
-	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD
+	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD, REC_NTYPES
 };
 
 /*
@@ -112,10 +112,29 @@ enum bad_field { BAD_TYPE, BAD_LINE, BAD_REASON, BAD_NFIELDS };
 
 #define REC_MAXFIELDS	32
 
+/*
+ * The schema (record.c's table): for each record type its name and its
+ * fields, field[0] being the type itself.  A reader needs nfields fields
+ * at least; fields after those (a newer writer's) are ignored.
+ */
+enum field_kind { FIELD_TEXT, FIELD_INT, FIELD_DEC };
+struct rec_field {
+	const char	*name;		/* lower case: the JSON key */
+	enum field_kind	 kind;		/* INT: integer >= 0; DEC: decimal */
+};
+struct rec_schema {
+	const char	*name;		/* NULL for UNKNOWN and COMMENT */
+	size_t		 len;		/* strlen(name) */
+	int		 nfields;	/* with the type */
+	struct rec_field field[REC_MAXFIELDS];
+};
+extern const struct rec_schema rec_schema[REC_NTYPES];
+
 /* A record split in place: fields point into the caller's line. */
 struct record {
 	enum rec_type	 type;
 	int		 nfields;
+	int		 truncated;	/* fewer fields than its type has */
 	char		*field[REC_MAXFIELDS];
 	size_t		 len[REC_MAXFIELDS];
 };
@@ -129,7 +148,7 @@ size_t	 rec_unescape(char *, size_t);
 int	 hex_digit_value(int);
 int	 rec_time(const struct record *, int64_t *);
 int	 rec_ints(const struct record *, int, int, int64_t *);
-int	 rec_numbers(const struct record *, int64_t *);
+int	 rec_numbers(const struct record *, int64_t *, int);
 
 /* utf8.c: the length of the valid UTF-8 sequence at s, or 0 */
 size_t	 utf8_seqlen(const char *, size_t);

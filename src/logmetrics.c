@@ -348,7 +348,7 @@ add_stats(struct metrics *m, const struct record *r)
 	int64_t end;
 	int i;
 
-	if (r->nfields != STATS_NFIELDS)
+	if (r->truncated)
 		return "stats: wrong number of fields";
 	if (rec_time(r, &end) != 0)
 		return "stats: bad END";
@@ -378,7 +378,7 @@ add_section(struct metrics *m, const struct record *r)
 		char buf[sizeof(struct section) + 256];
 	} key;
 
-	if (r->nfields != SECTION_NFIELDS)
+	if (r->truncated)
 		return "section: wrong number of fields";
 	if (field_u64(r, SECTION_HITS, &hits) != 0 ||
 	    field_u64(r, SECTION_BYTES, &bytes) != 0)
@@ -417,8 +417,7 @@ set_window(struct metrics *m, const struct record *r, enum rec_type type)
 	int64_t t, avg, thr;
 	uint64_t hits;
 
-	if (r->nfields != (type == REC_WINDOW ? WINDOW_NFIELDS :
-	    ALERT_NFIELDS))
+	if (r->truncated)
 		return "alert: wrong number of fields";
 	if (rec_time(r, &t) != 0 || field_u64(r, ALERT_HITS, &hits) != 0 ||
 	    field_micro(r, ALERT_AVG, &avg) != 0 ||
