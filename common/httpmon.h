@@ -11,7 +11,9 @@
  *   No field holds TAB, CR, LF, backslash or another control byte raw:
  *   the writer escapes them as \t \r \n \\ and \xHH, so that what an
  *   attacker puts in a URL can never split or forge a record.  Times are
- *   integer epoch seconds, UTC.
+ *   integer epoch seconds, UTC.  Fields are only ever appended: a reader
+ *   ignores fields after those it knows and rejects a record with fewer.
+ *   The types and their fields are record.c's table rec_schema:
  *
  *   hit      TIME HOST USER METHOD PATH SECTION STATUS BYTES REFERER AGENT
  *   tick     TIME

@@ -3,16 +3,17 @@
  *
  * A record becomes {"type":"alert","time":104,"hits":6,...}: the keys
  * are the names of the record type's fields in httpmon-records(5), in
- * order; the fields that hold numbers are written as JSON numbers, the
- * others as strings.  A string field is first unescaped from the record
+ * order (record.c's table); the fields that hold numbers are written as
+ * JSON numbers, the others as strings, and fields after those the table
+ * names are left out.  A string field is first unescaped from the record
  * format, then written as a JSON string: '"', '\' and every control byte
  * escaped (\" \\ \b \f \n \r \t, others \u00XX, DEL too), valid UTF-8
  * unchanged, and each byte that does not start a valid UTF-8 sequence
  * replaced by U+FFFD (written \ufffd), so that the output is always
  * valid UTF-8 and valid JSON whatever the log held.
  *
- * Comments are dropped.  A record of an unknown type, with the wrong
- * number of fields or a number field that is not a number is bad input:
+ * Comments are dropped.  A record of an unknown type, with too few
+ * fields or a number field that is not a number is bad input:
  * counted, the first ones reported, not written.
  */
 #include <getopt.h>
