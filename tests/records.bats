@@ -73,6 +73,17 @@ setup() {
 	[ "$n" -ge 13 ]
 }
 
+@test "the field-index enums of httpmon.h name the table's fields" {
+	# tests/schema.c, built from the sources: it needs record.c alone
+	run -0 sh -c "${CC:-cc} -std=c11 -D_DEFAULT_SOURCE \
+	    \$(pkg-config --cflags libbsd-overlay) -I'$ROOT/common' \
+	    '$ROOT/tests/schema.c' '$ROOT/common/record.c' \
+	    '$ROOT/common/number.c' -o schema \
+	    \$(pkg-config --libs libbsd-overlay)"
+	run -0 ./schema
+	assert_output ''
+}
+
 # same_wide PROG ARGS... FILE -- PROG writes the same for FILE and for FILE
 # widened, but for the appended fields of the records it passes on.
 same_wide() {
