@@ -149,7 +149,6 @@ enum rec_type rec_type_of(const char *, size_t);
 size_t	 rec_unescape(char *, size_t);
 int	 hex_digit_value(int);
 int	 rec_time(const struct record *, int64_t *);
-int	 rec_ints(const struct record *, int, int, int64_t *);
 int	 rec_numbers(const struct record *, int64_t *, int);
 
 /* utf8.c: the length of the valid UTF-8 sequence at s, or 0 */

@@ -224,23 +224,11 @@ rec_time(const struct record *r, int64_t *t)
 	    t);
 }
 
-/* rec_ints -- fields from..to of r as integers >= 0 into v[from..to] */
-int
-rec_ints(const struct record *r, int from, int to, int64_t *v)
-{
-	int i;
-
-	for (i = from; i <= to; i++)
-		if (parse_int64(r->field[i], r->len[i], 0, INT64_MAX,
-		    &v[i]) == -1)
-			return -1;
-	return 0;
-}
-
 /*
  * rec_numbers -- the INT fields of r, as the schema has them, read into
  * v indexed by field; the first n fields at most, n being the size of v.
- * -1 if r is of no known type, has too few fields or a bad number.
+ * r must be split in full (rec_split).  -1 if r is of no known type,
+ * has too few fields or a bad number.
  */
 int
 rec_numbers(const struct record *r, int64_t *v, int n)
@@ -253,8 +241,8 @@ rec_numbers(const struct record *r, int64_t *v, int n)
 	if (n > s->nfields)
 		n = s->nfields;
 	for (i = 1; i < n; i++)
-		if (s->field[i].kind == FIELD_INT &&
-		    rec_ints(r, i, i, v) == -1)
+		if (s->field[i].kind == FIELD_INT && parse_int64(r->field[i],
+		    r->len[i], 0, INT64_MAX, &v[i]) == -1)
 			return -1;
 	return 0;
 }

@@ -353,7 +353,8 @@ add_stats(struct metrics *m, const struct record *r)
 	if (rec_time(r, &end) != 0)
 		return "stats: bad END";
 	for (i = STATS_HITS; i < STATS_NFIELDS; i++)
-		if (i != STATS_RATE && field_u64(r, i, &v[i]) != 0)
+		if (rec_schema[REC_STATS].field[i].kind == FIELD_INT &&
+		    field_u64(r, i, &v[i]) != 0)
 			return "stats: a count is not a number";
 	m->hits += v[STATS_HITS];
 	m->bytes += v[STATS_BYTES];
