@@ -13,22 +13,7 @@
  *   attacker puts in a URL can never split or forge a record.  Times are
  *   integer epoch seconds, UTC.  Fields are only ever appended: a reader
  *   ignores fields after those it knows and rejects a record with fewer.
- *   The types and their fields are record.c's table rec_schema:
- *
- *   hit      TIME HOST USER METHOD PATH SECTION STATUS BYTES REFERER AGENT
- *   tick     TIME
- *   alert    TIME HITS AVG THRESHOLD MESSAGE
- *   recover  TIME HITS AVG THRESHOLD MESSAGE
- *   window   TIME HITS AVG THRESHOLD LASTSEC    (logalert -s only)
- *   bad      LINE REASON
- *   stats    END INTERVAL HITS RATE BYTES TOTAL_HITS TOTAL_BYTES
- *            S2XX S3XX S4XX S5XX SOTHER HOSTS LATE BAD
- *   section  END RANK SECTION HITS BYTES S4XX S5XX
- *   method   END METHOD HITS
- *   roll     TIME SOURCE SEQ SECTION METHOD STATUS HITS BYTES  (logroll)
- *   rollhost TIME SOURCE SEQ HOST
- *   rolltick TIME SOURCE SEQ
- *   rollbad  TIME SOURCE SEQ COUNT
+ *   The record types and their fields: the table rec_schema in record.c.
  */
 #ifndef HTTPMON_H
 #define HTTPMON_H
