@@ -14,10 +14,11 @@
  * fields listed here and ignores any after them, so that old and new
  * programs can share a stream.
  *
- * To add a field: append it to its type's line (and, if code reads it,
- * its index to the type's enum in httpmon.h).  To add a record type:
- * one line here, its REC_ name in enum rec_type, and its entry in the
- * man page.
+ * To add a field: append it to its type's line, and to the type's entry
+ * in the man page (and, if code reads it, its index to the type's enum
+ * in httpmon.h; tests/schema.c checks the enums).  To add a record type:
+ * one line here, its REC_ name in enum rec_type, its entry in the man
+ * page.
  */
 #define T(name)	{ name, FIELD_TEXT }
 #define I(name)	{ name, FIELD_INT }
