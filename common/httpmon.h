@@ -11,22 +11,9 @@
  *   No field holds TAB, CR, LF, backslash or another control byte raw:
  *   the writer escapes them as \t \r \n \\ and \xHH, so that what an
  *   attacker puts in a URL can never split or forge a record.  Times are
- *   integer epoch seconds, UTC.
- *
- *   hit      TIME HOST USER METHOD PATH SECTION STATUS BYTES REFERER AGENT
- *   tick     TIME
- *   alert    TIME HITS AVG THRESHOLD MESSAGE
- *   recover  TIME HITS AVG THRESHOLD MESSAGE
- *   window   TIME HITS AVG THRESHOLD LASTSEC    (logalert -s only)
- *   bad      LINE REASON
- *   stats    END INTERVAL HITS RATE BYTES TOTAL_HITS TOTAL_BYTES
- *            S2XX S3XX S4XX S5XX SOTHER HOSTS LATE BAD
- *   section  END RANK SECTION HITS BYTES S4XX S5XX
- *   method   END METHOD HITS
- *   roll     TIME SOURCE SEQ SECTION METHOD STATUS HITS BYTES  (logroll)
- *   rollhost TIME SOURCE SEQ HOST
- *   rolltick TIME SOURCE SEQ
- *   rollbad  TIME SOURCE SEQ COUNT
+ *   integer epoch seconds, UTC.  Fields are only ever appended: a reader
+ *   ignores fields after those it knows and rejects a record with fewer.
+ *   The record types and their fields: the table rec_schema in record.c.
  */
 #ifndef HTTPMON_H
 #define HTTPMON_H
@@ -64,7 +51,7 @@ enum alert_field {
 enum rec_type {
 	REC_UNKNOWN, REC_COMMENT, REC_HIT, REC_TICK, REC_ALERT, REC_RECOVER,
 	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD, REC_WINDOW,
-	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD
+	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD, REC_NTYPES
 };
 
 /*
@@ -114,10 +101,29 @@ enum bad_field { BAD_TYPE, BAD_LINE, BAD_REASON, BAD_NFIELDS };
 
 #define REC_MAXFIELDS	32
 
+/*
+ * The schema (record.c's table): for each record type its name and its
+ * fields, field[0] being the type itself.  A reader needs nfields fields
+ * at least; fields after those (a newer writer's) are ignored.
+ */
+enum field_kind { FIELD_TEXT, FIELD_INT, FIELD_DEC };
+struct rec_field {
+	const char	*name;		/* lower case: the JSON key */
+	enum field_kind	 kind;		/* INT: integer >= 0; DEC: decimal */
+};
+struct rec_schema {
+	const char	*name;		/* NULL for UNKNOWN and COMMENT */
+	size_t		 len;		/* strlen(name) */
+	int		 nfields;	/* with the type */
+	struct rec_field field[REC_MAXFIELDS];
+};
+extern const struct rec_schema rec_schema[REC_NTYPES];
+
 /* A record split in place: fields point into the caller's line. */
 struct record {
 	enum rec_type	 type;
 	int		 nfields;
+	int		 truncated;	/* fewer fields than its type has */
 	char		*field[REC_MAXFIELDS];
 	size_t		 len[REC_MAXFIELDS];
 };
@@ -130,8 +136,7 @@ enum rec_type rec_type_of(const char *, size_t);
 size_t	 rec_unescape(char *, size_t);
 int	 hex_digit_value(int);
 int	 rec_time(const struct record *, int64_t *);
-int	 rec_ints(const struct record *, int, int, int64_t *);
-int	 rec_numbers(const struct record *, int64_t *);
+int	 rec_numbers(const struct record *, int64_t *, int);
 
 /* utf8.c: the length of the valid UTF-8 sequence at s, or 0 */
 size_t	 utf8_seqlen(const char *, size_t);

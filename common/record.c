@@ -1,40 +1,72 @@
-/* record.c -- the one reader of the record format (the writer is out.c) */
+/* record.c -- the record schema and the one reader of the record format
+   (the writer is out.c) */
 #include <string.h>
 
 #include "httpmon.h"
 
-static const struct {
-	const char	*name;
-	size_t		 len;
-	enum rec_type	 type;
-} rec_types[] = {
-	{ "hit", 3, REC_HIT },
-	{ "tick", 4, REC_TICK },
-	{ "alert", 5, REC_ALERT },
-	{ "recover", 7, REC_RECOVER },
-	{ "bad", 3, REC_BAD },
-	{ "stats", 5, REC_STATS },
-	{ "section", 7, REC_SECTION },
-	{ "method", 6, REC_METHOD },
-	{ "window", 6, REC_WINDOW },
-	{ "roll", 4, REC_ROLL },
-	{ "rollhost", 8, REC_ROLLHOST },
-	{ "rolltick", 8, REC_ROLLTICK },
-	{ "rollbad", 7, REC_ROLLBAD },
+/*
+ * The record schema, the one list of record types and their fields
+ * (man/httpmon-records.5 says the same in words; tests/records.bats
+ * checks that they agree).  A field is TEXT, INT (an integer >= 0) or
+ * DEC (a decimal such as 1.20); the names are logjson's keys.
+ *
+ * Version rule: fields are only ever appended.  A reader needs the
+ * fields listed here and ignores any after them, so that old and new
+ * programs can share a stream.
+ *
+ * To add a field: append it to its type's line, and to the type's entry
+ * in the man page (and, if code reads it, its index to the type's enum
+ * in httpmon.h; tests/schema.c checks the enums).  To add a record type:
+ * one line here, its REC_ name in enum rec_type, its entry in the man
+ * page.
+ */
+#define T(name)	{ name, FIELD_TEXT }
+#define I(name)	{ name, FIELD_INT }
+#define D(name)	{ name, FIELD_DEC }
+#define TYPE(name, ...) { name, sizeof(name) - 1, 1 + (int)(sizeof(	\
+	(const struct rec_field[]){ __VA_ARGS__ }) /			\
+	sizeof(struct rec_field)), { T("type"), __VA_ARGS__ } }
+
+const struct rec_schema rec_schema[REC_NTYPES] = {
+	[REC_HIT] = TYPE("hit", I("time"), T("host"), T("user"), T("method"),
+	    T("path"), T("section"), I("status"), I("bytes"), T("referer"),
+	    T("agent")),
+	[REC_TICK] = TYPE("tick", I("time")),
+	[REC_ALERT] = TYPE("alert", I("time"), I("hits"), D("avg"),
+	    D("threshold"), T("message")),
+	[REC_RECOVER] = TYPE("recover", I("time"), I("hits"), D("avg"),
+	    D("threshold"), T("message")),
+	[REC_BAD] = TYPE("bad", I("line"), T("reason")),
+	[REC_STATS] = TYPE("stats", I("end"), I("interval"), I("hits"),
+	    D("rate"), I("bytes"), I("total_hits"), I("total_bytes"),
+	    I("s2xx"), I("s3xx"), I("s4xx"), I("s5xx"), I("sother"),
+	    I("hosts"), I("late"), I("bad")),
+	[REC_SECTION] = TYPE("section", I("end"), I("rank"), T("section"),
+	    I("hits"), I("bytes"), I("s4xx"), I("s5xx")),
+	[REC_METHOD] = TYPE("method", I("end"), T("method"), I("hits")),
+	[REC_WINDOW] = TYPE("window", I("time"), I("hits"), D("avg"),
+	    D("threshold"), I("lastsec")),
+	[REC_ROLL] = TYPE("roll", I("time"), T("source"), I("seq"),
+	    T("section"), T("method"), I("status"), I("hits"), I("bytes")),
+	[REC_ROLLHOST] = TYPE("rollhost", I("time"), T("source"), I("seq"),
+	    T("host")),
+	[REC_ROLLTICK] = TYPE("rolltick", I("time"), T("source"), I("seq")),
+	[REC_ROLLBAD] = TYPE("rollbad", I("time"), T("source"), I("seq"),
+	    I("count")),
 };
 
 /* rec_type_of -- the type named by a record's first field */
 enum rec_type
 rec_type_of(const char *name, size_t len)
 {
-	size_t i;
+	int i;
 
 	if (len > 0 && name[0] == '#')
 		return REC_COMMENT;
-	for (i = 0; i < sizeof(rec_types) / sizeof(rec_types[0]); i++)
-		if (rec_types[i].len == len &&
-		    memcmp(rec_types[i].name, name, len) == 0)
-			return rec_types[i].type;
+	for (i = 0; i < REC_NTYPES; i++)
+		if (rec_schema[i].len == len && rec_schema[i].name != NULL &&
+		    memcmp(rec_schema[i].name, name, len) == 0)
+			return (enum rec_type)i;
 	return REC_UNKNOWN;
 }
 
@@ -79,6 +111,7 @@ rec_split_first(char *line, size_t len, struct record *r, int want)
 	if (len > 0 && line[0] == '#') {
 		r->type = REC_COMMENT;
 		r->nfields = 0;
+		r->truncated = 0;
 		return 0;
 	}
 	for (;;) {
@@ -102,6 +135,7 @@ rec_split_first(char *line, size_t len, struct record *r, int want)
 	}
 	r->nfields = n;
 	r->type = rec_type_of(r->field[0], r->len[0]);
+	r->truncated = n < rec_schema[r->type].nfields;
 	return n;
 }
 
@@ -191,41 +225,25 @@ rec_time(const struct record *r, int64_t *t)
 	    t);
 }
 
-/* rec_ints -- fields from..to of r as integers >= 0 into v[from..to] */
-int
-rec_ints(const struct record *r, int from, int to, int64_t *v)
-{
-	int i;
-
-	for (i = from; i <= to; i++)
-		if (parse_int64(r->field[i], r->len[i], 0, INT64_MAX,
-		    &v[i]) == -1)
-			return -1;
-	return 0;
-}
-
 /*
- * rec_numbers -- a stats, section or method record checked and its
- * numbers read into v, indexed by field (v holds STATS_NFIELDS at most):
- * what logshow prints and logview keeps.  -1 if r is malformed.
+ * rec_numbers -- the INT fields of r, as the schema has them, read into
+ * v indexed by field; the first n fields at most, n being the size of v.
+ * r must be split in full (rec_split).  -1 if r is of no known type,
+ * has too few fields or a bad number.
  */
 int
-rec_numbers(const struct record *r, int64_t *v)
+rec_numbers(const struct record *r, int64_t *v, int n)
 {
-	switch (r->type) {
-	case REC_STATS:
-		return r->nfields != STATS_NFIELDS ||
-		    rec_ints(r, STATS_END, STATS_HITS, v) == -1 ||
-		    rec_ints(r, STATS_BYTES, STATS_BAD, v) == -1 ? -1 : 0;
-	case REC_SECTION:
-		return r->nfields != SECTION_NFIELDS ||
-		    rec_ints(r, SECTION_END, SECTION_RANK, v) == -1 ||
-		    rec_ints(r, SECTION_HITS, SECTION_5XX, v) == -1 ? -1 : 0;
-	case REC_METHOD:
-		return r->nfields != METHOD_NFIELDS ||
-		    rec_ints(r, METHOD_END, METHOD_END, v) == -1 ||
-		    rec_ints(r, METHOD_HITS, METHOD_HITS, v) == -1 ? -1 : 0;
-	default:
+	const struct rec_schema *s = &rec_schema[r->type];
+	int i;
+
+	if (s->name == NULL || r->truncated)
 		return -1;
-	}
+	if (n > s->nfields)
+		n = s->nfields;
+	for (i = 1; i < n; i++)
+		if (s->field[i].kind == FIELD_INT && parse_int64(r->field[i],
+		    r->len[i], 0, INT64_MAX, &v[i]) == -1)
+			return -1;
+	return 0;
 }

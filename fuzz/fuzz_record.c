@@ -1,7 +1,8 @@
 /*
- * fuzz_record -- the record reader (rec_split, rec_unescape, rec_time)
- * on any bytes, and the round-trip property of the writer: any fields
- * written with out_field are read back identically by rec_split and
+ * fuzz_record -- the record reader (rec_split, rec_unescape, rec_time,
+ * rec_numbers, the field count checked against the schema) on any
+ * bytes, and the round-trip property of the writer: any fields written
+ * with out_field are read back identically by rec_split and
  * rec_unescape, whatever bytes they hold (TAB, newline, backslash, NUL,
  * high bytes), whatever the size of the output buffer.
  *
@@ -25,7 +26,7 @@ read_line(const uint8_t *data, size_t size)
 	struct record r;
 	char *line;
 	size_t i, sum;
-	int64_t t;
+	int64_t t, v[REC_MAXFIELDS];
 	int n;
 
 	if ((line = malloc(size + 1)) == NULL)
@@ -41,6 +42,9 @@ read_line(const uint8_t *data, size_t size)
 			sum += r.len[i];
 		}
 		CHECK(sum + (size_t)n - 1 == size);
+		CHECK(r.truncated == (n < rec_schema[r.type].nfields));
+		if (rec_numbers(&r, v, REC_MAXFIELDS) == 0)
+			CHECK(!r.truncated && rec_schema[r.type].name != NULL);
 		if (rec_time(&r, &t) == 0)
 			CHECK(t >= 0 && t <= TIME_MAX);
 		if (memchr(data, '\0', size) == NULL) {

@@ -242,8 +242,7 @@ handle_roll(struct alerter *a, struct record *r, char *line, size_t len,
 	int64_t t, n;
 
 	rec_unsplit(line, len);
-	if (rec_split(line, len, r) != (r->type == REC_ROLL ? ROLL_NFIELDS :
-	    ROLLTICK_NFIELDS))
+	if (rec_split(line, len, r) < 0 || r->truncated)
 		bad_report(&a->bad, lineno, "wrong number of fields", NULL, 0);
 	else if (rec_time(r, &t) != 0)
 		bad_report(&a->bad, lineno, "bad time", r->field[1], r->len[1]);
@@ -282,8 +281,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	}
 	if (r.type != REC_HIT && r.type != REC_TICK)
 		return;		/* comments and other records pass by */
-	if ((r.type == REC_HIT && r.nfields != HIT_NFIELDS) ||
-	    (r.type == REC_TICK && r.nfields != 2)) {
+	if (r.truncated) {
 		bad_report(&a->bad, lineno, "wrong number of fields", NULL, 0);
 		return;
 	}

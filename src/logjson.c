@@ -3,16 +3,17 @@
  *
  * A record becomes {"type":"alert","time":104,"hits":6,...}: the keys
  * are the names of the record type's fields in httpmon-records(5), in
- * order; the fields that hold numbers are written as JSON numbers, the
- * others as strings.  A string field is first unescaped from the record
+ * order (record.c's table); the fields that hold numbers are written as
+ * JSON numbers, the others as strings, and fields after those the table
+ * names are left out.  A string field is first unescaped from the record
  * format, then written as a JSON string: '"', '\' and every control byte
  * escaped (\" \\ \b \f \n \r \t, others \u00XX, DEL too), valid UTF-8
  * unchanged, and each byte that does not start a valid UTF-8 sequence
  * replaced by U+FFFD (written \ufffd), so that the output is always
  * valid UTF-8 and valid JSON whatever the log held.
  *
- * Comments are dropped.  A record of an unknown type, with the wrong
- * number of fields or a number field that is not a number is bad input:
+ * Comments are dropped.  A record of an unknown type, with too few
+ * fields or a number field that is not a number is bad input:
  * counted, the first ones reported, not written.
  */
 #include <getopt.h>
@@ -25,77 +26,6 @@
 #include "httpmon.h"
 
 #define OUT_BUFSIZE	(64 * 1024)
-
-/* A field of a record type: its JSON key, and whether it is a number. */
-struct key {
-	const char	*name;
-	int		 number;
-};
-#define NUM(k)	{ k, 1 }
-#define STR(k)	{ k, 0 }
-
-static const struct key hit_keys[] = {
-	NUM("time"), STR("host"), STR("user"), STR("method"), STR("path"),
-	STR("section"), NUM("status"), NUM("bytes"), STR("referer"),
-	STR("agent")
-};
-static const struct key tick_keys[] = { NUM("time") };
-static const struct key alert_keys[] = {
-	NUM("time"), NUM("hits"), NUM("avg"), NUM("threshold"),
-	STR("message")
-};
-static const struct key window_keys[] = {
-	NUM("time"), NUM("hits"), NUM("avg"), NUM("threshold"),
-	NUM("lastsec")
-};
-static const struct key bad_keys[] = { NUM("line"), STR("reason") };
-static const struct key stats_keys[] = {
-	NUM("end"), NUM("interval"), NUM("hits"), NUM("rate"), NUM("bytes"),
-	NUM("total_hits"), NUM("total_bytes"), NUM("s2xx"), NUM("s3xx"),
-	NUM("s4xx"), NUM("s5xx"), NUM("sother"), NUM("hosts"), NUM("late"),
-	NUM("bad")
-};
-static const struct key section_keys[] = {
-	NUM("end"), NUM("rank"), STR("section"), NUM("hits"), NUM("bytes"),
-	NUM("s4xx"), NUM("s5xx")
-};
-static const struct key method_keys[] = {
-	NUM("end"), STR("method"), NUM("hits")
-};
-static const struct key roll_keys[] = {
-	NUM("time"), STR("source"), NUM("seq"), STR("section"), STR("method"),
-	NUM("status"), NUM("hits"), NUM("bytes")
-};
-static const struct key rollhost_keys[] = {
-	NUM("time"), STR("source"), NUM("seq"), STR("host")
-};
-static const struct key rolltick_keys[] = {
-	NUM("time"), STR("source"), NUM("seq")
-};
-static const struct key rollbad_keys[] = {
-	NUM("time"), STR("source"), NUM("seq"), NUM("count")
-};
-
-#define KEYS(a)	a, sizeof(a) / sizeof(a[0])
-static const struct rectype {
-	const char	*name;
-	const struct key *keys;
-	int		 nkeys;		/* fields after the type */
-} rectypes[] = {
-	{ "hit", KEYS(hit_keys) },
-	{ "tick", KEYS(tick_keys) },
-	{ "alert", KEYS(alert_keys) },
-	{ "recover", KEYS(alert_keys) },
-	{ "window", KEYS(window_keys) },
-	{ "bad", KEYS(bad_keys) },
-	{ "stats", KEYS(stats_keys) },
-	{ "section", KEYS(section_keys) },
-	{ "method", KEYS(method_keys) },
-	{ "roll", KEYS(roll_keys) },
-	{ "rollhost", KEYS(rollhost_keys) },
-	{ "rolltick", KEYS(rolltick_keys) },
-	{ "rollbad", KEYS(rollbad_keys) },
-};
 
 struct conv {
 	struct out	 out;
@@ -110,18 +40,6 @@ usage(int status)
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
 	    "[file ...]\n", getprogname());
 	exit(status);
-}
-
-/* find_type -- the field list of the record type named s, or NULL */
-static const struct rectype *
-find_type(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(rectypes) / sizeof(rectypes[0]); i++)
-		if (strcmp(rectypes[i].name, s) == 0)
-			return &rectypes[i];
-	return NULL;
 }
 
 /*
@@ -207,49 +125,53 @@ put_string(struct out *o, const char *s, size_t n)
 	out_char(o, '"');
 }
 
-/* check -- why record r of type t cannot be converted, or NULL */
+/* check -- why record r cannot be converted, or NULL */
 static const char *
-check(struct conv *c, const struct rectype *t, const struct record *r)
+check(struct conv *c, const struct record *r)
 {
+	const struct rec_schema *t = &rec_schema[r->type];
 	size_t skip;
 	int i;
 
-	if (r->nfields != t->nkeys + 1) {
+	if (r->truncated) {
 		snprintf(c->why, sizeof(c->why), "%s: %d fields, not %d",
-		    t->name, r->nfields, t->nkeys + 1);
+		    t->name, r->nfields, t->nfields);
 		return c->why;
 	}
-	for (i = 0; i < t->nkeys; i++)
-		if (t->keys[i].number && !is_number(r->field[i + 1],
-		    r->len[i + 1], &skip)) {
+	for (i = 1; i < t->nfields; i++)
+		if (t->field[i].kind != FIELD_TEXT && !is_number(r->field[i],
+		    r->len[i], &skip)) {
 			snprintf(c->why, sizeof(c->why), "%s: %s is not a "
-			    "number", t->name, t->keys[i].name);
+			    "number", t->name, t->field[i].name);
 			return c->why;
 		}
 	return NULL;
 }
 
-/* convert -- one record of type t as one JSON object on one line */
+/*
+ * convert -- one record as one JSON object on one line: the fields the
+ * schema names, not those a newer writer appended
+ */
 static void
-convert(struct conv *c, const struct rectype *t, struct record *r)
+convert(struct conv *c, struct record *r)
 {
+	const struct rec_schema *t = &rec_schema[r->type];
 	size_t skip, len;
 	int i;
 
 	out_str(&c->out, "{\"type\":\"");
 	out_str(&c->out, t->name);
 	out_char(&c->out, '"');
-	for (i = 0; i < t->nkeys; i++) {
+	for (i = 1; i < t->nfields; i++) {
 		out_str(&c->out, ",\"");
-		out_str(&c->out, t->keys[i].name);
+		out_str(&c->out, t->field[i].name);
 		out_str(&c->out, "\":");
-		if (t->keys[i].number) {
-			is_number(r->field[i + 1], r->len[i + 1], &skip);
-			put_number(&c->out, r->field[i + 1], r->len[i + 1],
-			    skip);
+		if (t->field[i].kind != FIELD_TEXT) {
+			is_number(r->field[i], r->len[i], &skip);
+			put_number(&c->out, r->field[i], r->len[i], skip);
 		} else {
-			len = rec_unescape(r->field[i + 1], r->len[i + 1]);
-			put_string(&c->out, r->field[i + 1], len);
+			len = rec_unescape(r->field[i], r->len[i]);
+			put_string(&c->out, r->field[i], len);
 		}
 	}
 	out_str(&c->out, "}\n");
@@ -260,7 +182,6 @@ static void
 handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
 	struct conv *c = ctx;
-	const struct rectype *t;
 	const char *why;
 	struct record r;
 
@@ -270,17 +191,17 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	}
 	if (r.type == REC_COMMENT)
 		return;
-	if ((t = find_type(r.field[0])) == NULL) {
+	if (r.type == REC_UNKNOWN) {
 		bad_report(&c->bad, lineno, "unknown record type", r.field[0],
 		    r.len[0]);
 		return;
 	}
-	if ((why = check(c, t, &r)) != NULL) {
+	if ((why = check(c, &r)) != NULL) {
 		rec_unsplit(line, len);
 		bad_report(&c->bad, lineno, why, line, len);
 		return;
 	}
-	convert(c, t, &r);
+	convert(c, &r);
 }
 
 /* run -- convert one input to its end; EXIT_FAIL after a read error */

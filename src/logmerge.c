@@ -380,7 +380,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 		    r.len[0]);
 		return;
 	}
-	if (r.nfields < 4 || rec_time(&r, &t) != 0 ||
+	if (r.truncated || rec_time(&r, &t) != 0 ||
 	    field_int(&r, ROLL_SEQ, INT64_MAX - 1, &seq) != 0) {
 		bad_report(&m->bad, lineno, "bad time or sequence", NULL, 0);
 		return;

@@ -342,12 +342,13 @@ add_stats(struct metrics *m, const struct record *r)
 	int64_t end;
 	int i;
 
-	if (r->nfields != STATS_NFIELDS)
+	if (r->truncated)
 		return "stats: wrong number of fields";
 	if (rec_time(r, &end) != 0)
 		return "stats: bad END";
 	for (i = STATS_HITS; i < STATS_NFIELDS; i++)
-		if (i != STATS_RATE && field_u64(r, i, &v[i]) != 0)
+		if (rec_schema[REC_STATS].field[i].kind == FIELD_INT &&
+		    field_u64(r, i, &v[i]) != 0)
 			return "stats: a count is not a number";
 	m->hits += v[STATS_HITS];
 	m->bytes += v[STATS_BYTES];
@@ -372,7 +373,7 @@ add_section(struct metrics *m, const struct record *r)
 		char buf[sizeof(struct section) + 256];
 	} key;
 
-	if (r->nfields != SECTION_NFIELDS)
+	if (r->truncated)
 		return "section: wrong number of fields";
 	if (field_u64(r, SECTION_HITS, &hits) != 0 ||
 	    field_u64(r, SECTION_BYTES, &bytes) != 0)
@@ -411,8 +412,7 @@ set_window(struct metrics *m, const struct record *r, enum rec_type type)
 	int64_t t, avg, thr;
 	uint64_t hits;
 
-	if (r->nfields != (type == REC_WINDOW ? WINDOW_NFIELDS :
-	    ALERT_NFIELDS))
+	if (r->truncated)
 		return "alert: wrong number of fields";
 	if (rec_time(r, &t) != 0 || field_u64(r, ALERT_HITS, &hits) != 0 ||
 	    field_micro(r, ALERT_AVG, &avg) != 0 ||

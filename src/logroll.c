@@ -298,7 +298,7 @@ handle_line(struct roller *r, char *line, size_t len, size_t lineno)
 	}
 	switch (rec.type) {
 	case REC_HIT:
-		if (rec.nfields != HIT_NFIELDS)
+		if (rec.truncated)
 			count_bad(r, lineno, "hit: wrong field count", NULL, 0);
 		else if (rec_time(&rec, &t) != 0)
 			count_bad(r, lineno, "hit: bad time", rec.field[1],
@@ -311,7 +311,7 @@ handle_line(struct roller *r, char *line, size_t len, size_t lineno)
 			add_hit(r, &rec, t, bytes);
 		break;
 	case REC_TICK:
-		if (rec.nfields != 2 || rec_time(&rec, &t) != 0)
+		if (rec.truncated || rec_time(&rec, &t) != 0)
 			count_bad(r, lineno, "tick: bad time", NULL, 0);
 		else if (!r->started || t > r->now) {
 			clock_to(r, t);

@@ -89,7 +89,7 @@ end_group(struct show *sh)
 static int
 show_alert(struct show *sh, struct record *r)
 {
-	if (r->nfields != ALERT_NFIELDS)
+	if (r->truncated)
 		return -1;
 	end_group(sh);
 	out_str(&sh->out, safe(sh, r, ALERT_MESSAGE));
@@ -111,7 +111,7 @@ show_stats(struct show *sh, struct record *r)
 	char when[32], b1[32], b2[32];
 	struct out *o = &sh->out;
 
-	if (rec_numbers(r, v) == -1 ||
+	if (rec_numbers(r, v, STATS_NFIELDS) == -1 ||
 	    v[STATS_END] - v[STATS_INTERVAL] > TIME_MAX)
 		return -1;	/* (the interval of 9999-12-31T23:59:59 ends after it) */
 	end_group(sh);
@@ -155,7 +155,7 @@ show_section(struct show *sh, struct record *r)
 	const char *name;
 	size_t len;
 
-	if (rec_numbers(r, v) == -1)
+	if (rec_numbers(r, v, SECTION_NFIELDS) == -1)
 		return -1;
 	if (sh->group == G_METHODS)
 		end_group(sh);
@@ -191,7 +191,7 @@ show_method(struct show *sh, struct record *r)
 	char num[24];
 	size_t len;
 
-	if (rec_numbers(r, v) == -1)
+	if (rec_numbers(r, v, METHOD_NFIELDS) == -1)
 		return -1;
 	name = safe(sh, r, METHOD_NAME);
 	snprintf(num, sizeof(num), "%lld", (long long)v[METHOD_HITS]);

@@ -544,13 +544,11 @@ static void
 do_roll(struct stats *st, struct record *r, char *line, size_t len,
     size_t lineno)
 {
-	static const int nf[] = { ROLL_NFIELDS, ROLLHOST_NFIELDS,
-	    ROLLTICK_NFIELDS, ROLLBAD_NFIELDS };
 	struct interval *iv;
 	int64_t t, n, bytes;
 	int isnew;
 
-	if (r->nfields != nf[r->type - REC_ROLL] || rec_time(r, &t) == -1)
+	if (r->truncated || rec_time(r, &t) == -1)
 		count_bad(st, lineno, "rollup: bad record", line, len);
 	else if (r->type == REC_ROLLTICK)
 		advance(st, t);
@@ -598,7 +596,7 @@ do_line(struct stats *st, char *line, size_t len, size_t lineno)
 	case REC_WINDOW:
 		break;
 	case REC_HIT:
-		if (r.nfields != HIT_NFIELDS)
+		if (r.truncated)
 			count_bad(st, lineno, "hit: wrong field count", line,
 			    len);
 		else if (rec_time(&r, &t) == -1)
@@ -618,7 +616,7 @@ do_line(struct stats *st, char *line, size_t len, size_t lineno)
 		do_roll(st, &r, line, len, lineno);
 		break;
 	case REC_TICK:
-		if (r.nfields != 2 || rec_time(&r, &t) == -1)
+		if (r.truncated || rec_time(&r, &t) == -1)
 			count_bad(st, lineno, "tick: bad time", line, len);
 		else
 			advance(st, t);

@@ -161,8 +161,7 @@ do_alert(struct view *v, struct record *r)
 {
 	int64_t f[ALERT_NFIELDS];
 
-	if (r->nfields != ALERT_NFIELDS ||
-	    rec_ints(r, ALERT_TIME, ALERT_HITS, f) == -1)
+	if (rec_numbers(r, f, ALERT_NFIELDS) == -1)
 		return -1;
 	if (r->type == REC_ALERT) {
 		v->alerting = 1;
@@ -195,10 +194,7 @@ do_window(struct view *v, struct record *r)
 {
 	int64_t f[WINDOW_NFIELDS], s, from;
 
-	if (r->nfields != WINDOW_NFIELDS ||
-	    rec_ints(r, WINDOW_TIME, WINDOW_HITS, f) == -1 ||
-	    rec_ints(r, WINDOW_LASTSEC, WINDOW_LASTSEC, f) == -1 ||
-	    f[WINDOW_TIME] < 1)
+	if (rec_numbers(r, f, WINDOW_NFIELDS) == -1 || f[WINDOW_TIME] < 1)
 		return -1;
 	v->have_window = 1;
 	v->wtime = f[WINDOW_TIME];
@@ -230,7 +226,7 @@ do_stats(struct view *v, struct record *r)
 {
 	int64_t f[STATS_NFIELDS];
 
-	if (rec_numbers(r, f) == -1)
+	if (rec_numbers(r, f, STATS_NFIELDS) == -1)
 		return -1;
 	memcpy(v->st, f, sizeof(f));
 	field_copy(v->rate, sizeof(v->rate), r, STATS_RATE);
@@ -250,7 +246,7 @@ do_section(struct view *v, struct record *r)
 	int64_t f[SECTION_NFIELDS];
 	struct section *s;
 
-	if (rec_numbers(r, f) == -1)
+	if (rec_numbers(r, f, SECTION_NFIELDS) == -1)
 		return -1;
 	if (!v->have_stats || f[SECTION_END] != v->st[STATS_END] ||
 	    v->nsect == NSECT)
@@ -273,7 +269,7 @@ do_method(struct view *v, struct record *r)
 	int64_t f[METHOD_NFIELDS];
 	struct method *m;
 
-	if (rec_numbers(r, f) == -1)
+	if (rec_numbers(r, f, METHOD_NFIELDS) == -1)
 		return -1;
 	if (!v->have_stats || f[METHOD_END] != v->st[STATS_END] ||
 	    v->nmeth == NMETH)
