@@ -305,7 +305,8 @@ run(void *ctx, int fd, const char *name)
 	struct alerter *a = ctx;
 
 	a->bad.file = a->late.file = name;
-	return lr_each(fd, name, &a->out, &a->bad, handle_line, a);
+	return lr_each(fd, name, &a->out, &a->bad,
+	    &(const struct lr_calls){ .line = handle_line }, a);
 }
 
 static void

@@ -424,7 +424,8 @@ run(void *ctx, int fd, const char *name)
 	struct merger *m = ctx;
 
 	m->bad.file = name;
-	return lr_each(fd, name, &m->out, &m->bad, handle_line, m);
+	return lr_each(fd, name, &m->out, &m->bad,
+	    &(const struct lr_calls){ .line = handle_line }, m);
 }
 
 /* finish -- end of input: everything held is written, in time order */
