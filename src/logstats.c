@@ -103,7 +103,7 @@ key_cmp(const struct key *a, const struct key *b)
 
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
-static void __dead2
+static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
@@ -628,10 +628,11 @@ do_roll(struct stats *st, struct record *r, char *line, size_t len,
 		add_roll(st, r, t, n, bytes);
 }
 
-/* do_line -- act on one input line */
+/* handle_line -- act on one input line */
 static void
-do_line(struct stats *st, char *line, size_t len, size_t lineno)
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
+	struct stats *st = ctx;
 	struct record r;
 	int64_t t, bytes;
 
@@ -697,31 +698,25 @@ finish(struct stats *st)
 		close_slots(st, INT64_MAX);
 }
 
-/* stats_fd -- read records from fd until end of input or a signal */
-static int
-stats_fd(void *ctx, int fd, const char *name)
+/* too_long -- an over-long line is bad: counted in its interval */
+static void
+too_long(void *ctx, size_t lineno)
 {
+	count_bad(ctx, lineno, "line too long", NULL, 0);
+}
+
+/* run -- read the records of one input, to its end or a signal */
+static int
+run(void *ctx, int fd, const char *name)
+{
+	static const struct lr_calls calls = {
+		.line = handle_line, .toolong = too_long
+	};
 	struct stats *st = ctx;
-	struct linereader lr;
-	enum lr_status s;
-	char *line;
-	size_t len;
-	int rval = 0;
+	int rval;
 
 	bad_init(&st->bad, "line", name);
-	lr_init(&lr, fd, LINE_MAX_DEFAULT, &st->out);
-	while (!stop_requested && (s = lr_next(&lr, &line, &len)) != LR_EOF) {
-		if (s == LR_ERROR) {
-			warn("%s", name);
-			rval = EXIT_FAIL;
-			break;
-		}
-		if (s == LR_TOOLONG)
-			count_bad(st, lr.lineno, "line too long", NULL, 0);
-		else
-			do_line(st, line, len, lr.lineno);
-	}
-	lr_free(&lr);
+	rval = lr_each(fd, name, &st->out, &st->bad, &calls, st);
 	bad_summary(&st->bad);
 	return rval;
 }
@@ -773,7 +768,7 @@ main(int argc, char *argv[])
 	install_signal_exit();
 	out_init(&st.out, STDOUT_FILENO, OUT_BUFSIZE);
 	/* The files in turn are one stream. */
-	rval = each_input(argc, argv, "stdin", stats_fd, &st);
+	rval = each_input(argc, argv, "stdin", run, &st);
 	finish(&st);
 	interval_free(&st.slot[0]);
 	interval_free(&st.slot[1]);
