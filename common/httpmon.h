@@ -169,7 +169,7 @@ struct linereader {
 	int	 eof;
 	int	 skipping;	/* discarding the rest of an over-long line */
 	struct out *flush;	/* flushed before a read that could block */
-	void	(*idle)(void *);	/* called then too, first, with ctx */
+	void	(*idle)(void *, int);  /* called then too, first: ctx, fd */
 	void	*ctx;
 };
 enum lr_status { LR_LINE, LR_TOOLONG, LR_EOF, LR_ERROR };
@@ -180,7 +180,7 @@ struct badinput;
 struct lr_calls {			/* what lr_each calls, with its ctx */
 	void	(*line)(void *, char *, size_t, size_t);  /* line, len, number */
 	void	(*toolong)(void *, size_t);	/* NULL: to bad, "line too long" */
-	void	(*idle)(void *);	/* input would block; NULL: none */
+	void	(*idle)(void *, int);	/* input fd would block; NULL: none */
 };
 int	 lr_each(int, const char *, struct out *, struct badinput *,
 	    const struct lr_calls *, void *);

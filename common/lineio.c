@@ -70,7 +70,7 @@ fill(struct linereader *lr)
 	flush = lr->flush != NULL && lr->flush->len > 0;
 	if ((lr->idle != NULL || flush) && input_would_block(lr->fd)) {
 		if (lr->idle != NULL) {
-			lr->idle(lr->ctx);
+			lr->idle(lr->ctx, lr->fd);
 			if (stop_requested) {
 				errno = EINTR;
 				return -1;

@@ -360,8 +360,9 @@ too_long(void *ctx, size_t lineno)
 
 /* idle -- input would block: the open group is written, not held */
 static void
-idle(void *ctx)
+idle(void *ctx, int fd)
 {
+	(void)fd;
 	flush_group(ctx);
 }
 
