@@ -139,7 +139,7 @@ RB_GENERATE_INTERNAL(fartree, far, entry, far_cmp,
     __attribute__((__unused__)) static)
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
-static void __dead2
+static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
@@ -501,9 +501,9 @@ main(int argc, char *argv[])
 	RB_INIT(&m.far);
 	install_signal_exit();
 	out_init(&m.out, STDOUT_FILENO, OUT_BUFSIZE);
-	bad_init(&m.bad, "record", "-");
+	bad_init(&m.bad, "record", "stdin");
 	out_str(&m.out, RECORDS_HEADER "\n");
-	rval = each_input(argc, argv, "-", run, &m);
+	rval = each_input(argc, argv, "stdin", run, &m);
 	finish(&m);
 	bad_summary(&m.bad);
 	summary(&m);

@@ -440,9 +440,9 @@ main(int argc, char *argv[])
 
 	install_signal_exit();
 	out_init(&r.out, STDOUT_FILENO, OUT_BUFSIZE);
-	bad_init(&r.bad, "record", "-");
+	bad_init(&r.bad, "record", "stdin");
 	out_str(&r.out, RECORDS_HEADER "\n");
-	rval = each_input(argc, argv, "-", run, &r);
+	rval = each_input(argc, argv, "stdin", run, &r);
 	flush_group(&r);
 	bad_summary(&r.bad);
 	out_finish(&r.out);
