@@ -23,8 +23,8 @@
 #define NAME_MAX_OUT	200		/* bytes of a section name written */
 #define JUMP_MAX	60		/* intervals of empties written at once */
 
-/* A section, host or method seen in an interval, keyed by its name. */
-struct key {
+/* The counts of a section, host or method in an interval, by its name. */
+struct tally {
 	uint64_t	 hits;
 	uint64_t	 bytes;
 	uint64_t	 s4xx;
@@ -45,7 +45,7 @@ struct key {
 struct keytab {
 	uint32_t	*slot;		/* cap entries: 0 empty, else index + 1 */
 	size_t		 cap;		/* a power of two; 0 before the first key */
-	struct key	*key;		/* the keys, count of them */
+	struct tally	*key;		/* a tally per key, count of them */
 	size_t		 count;
 	size_t		 keycap;
 	char		*names;
@@ -84,14 +84,14 @@ struct stats {
 	uint64_t	 total_bytes;
 	uint64_t	 pending_bad;	/* bad input before the first time */
 	struct interval	 slot[2];	/* interval k lives in slot[k & 1] */
-	struct key	**sorted;	/* scratch for ranking */
+	struct tally	**sorted;	/* scratch for ranking */
 	size_t		 nsorted;
 	struct out	 out;
 	struct badinput	 bad;
 };
 
 static int
-key_cmp(const struct key *a, const struct key *b)
+key_cmp(const struct tally *a, const struct tally *b)
 {
 	size_t n = a->len < b->len ? a->len : b->len;
 	int c = memcmp(a->name, b->name, n);
@@ -166,12 +166,12 @@ keytab_rehash(struct keytab *t)
 }
 
 /* key_add -- a new key for name in slot j of t */
-static struct key *
+static struct tally *
 key_add(struct keytab *t, size_t j, uint64_t h, const char *name,
     size_t len)
 {
 	char *old = t->names;
-	struct key *k;
+	struct tally *k;
 	size_t i;
 
 	t->key = grow_array(t->key, &t->keycap, t->count + 1,
@@ -195,11 +195,11 @@ key_add(struct keytab *t, size_t j, uint64_t h, const char *name,
 }
 
 /* key_get -- the key for name in t, added on its first sighting; *isnew */
-static struct key *
+static struct tally *
 key_get(struct keytab *t, const char *name, size_t len, int *isnew)
 {
 	uint64_t h = name_hash(name, len);
-	struct key *k;
+	struct tally *k;
 	size_t j;
 
 	if (t->count + 1 > t->cap / 2)
@@ -287,8 +287,8 @@ sort_keys(struct stats *st, struct keytab *t,
 static int
 by_hits(const void *pa, const void *pb)
 {
-	const struct key *a = *(struct key *const *)pa;
-	const struct key *b = *(struct key *const *)pb;
+	const struct tally *a = *(struct tally *const *)pa;
+	const struct tally *b = *(struct tally *const *)pb;
 
 	if (a->hits != b->hits)
 		return a->hits > b->hits ? -1 : 1;
@@ -364,7 +364,7 @@ emit(struct stats *st, int64_t k, struct interval *iv)
 	if (iv != &empty) {
 		n = sort_keys(st, &iv->sections, by_hits);
 		for (i = 0; i < n && i < (size_t)st->top; i++) {
-			struct key *s = st->sorted[i];
+			struct tally *s = st->sorted[i];
 
 			out_str(o, "section");
 			out_u(o, (uint64_t)end);
@@ -379,7 +379,7 @@ emit(struct stats *st, int64_t k, struct interval *iv)
 		}
 		n = sort_keys(st, &iv->methods, by_hits);
 		for (i = 0; i < n; i++) {
-			struct key *m = st->sorted[i];
+			struct tally *m = st->sorted[i];
 
 			out_str(o, "method");
 			out_u(o, (uint64_t)end);
@@ -507,7 +507,7 @@ add_hit(struct stats *st, struct record *r, int64_t t, int64_t bytes)
 {
 	int64_t k = floor_div(t, st->ival);
 	struct interval *iv;
-	struct key *key;
+	struct tally *key;
 	enum status_class c;
 	int isnew;
 	size_t len;
@@ -563,7 +563,7 @@ add_roll(struct stats *st, struct record *r, int64_t t, int64_t hits,
     int64_t bytes)
 {
 	struct interval *iv;
-	struct key *key;
+	struct tally *key;
 	enum status_class c;
 	int isnew;
 	size_t len;

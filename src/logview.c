@@ -40,7 +40,8 @@
 
 enum { C_ALERT = 1, C_OK, C_OVER, C_LINE };
 
-struct section {
+/* A row of the sections table: a section and its counts. */
+struct section_row {
 	char	 name[NAMELEN];
 	int64_t	 hits, bytes, s4xx, s5xx;
 };
@@ -77,7 +78,7 @@ struct view {
 	int64_t		 st[STATS_NFIELDS];
 	char		 rate[SHORTLEN];
 	int64_t		 total_bad, total_late;
-	struct section	 sect[NSECT];
+	struct section_row sect[NSECT];
 	int		 nsect, maxsect;
 	struct method	 meth[NMETH];
 	int		 nmeth;
@@ -248,7 +249,7 @@ static int
 do_section(struct view *v, struct record *r)
 {
 	int64_t f[SECTION_NFIELDS];
-	struct section *s;
+	struct section_row *s;
 
 	if (rec_numbers(r, f) == -1)
 		return -1;
