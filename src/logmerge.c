@@ -452,6 +452,32 @@ summary(const struct merger *m)
 		    m->lost == 1 ? "" : "s");
 }
 
+/* teardown -- free what the merger holds */
+static void
+teardown(struct merger *m)
+{
+	struct source *s;
+	struct pend *p;
+	struct far *f;
+	int64_t i;
+
+	while ((s = RB_MIN(sourcetree, &m->sources)) != NULL) {
+		while ((p = RB_MIN(pendtree, &s->pend)) != NULL) {
+			RB_REMOVE(pendtree, &s->pend, p);
+			free(p);
+		}
+		RB_REMOVE(sourcetree, &m->sources, s);
+		free(s);
+	}
+	for (i = 0; i <= m->mask; i++)
+		free(m->ring[i].buf);
+	free(m->ring);
+	while ((f = RB_MIN(fartree, &m->far)) != NULL) {
+		RB_REMOVE(fartree, &m->far, f);
+		free(f);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -463,9 +489,6 @@ main(int argc, char *argv[])
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct merger m;
-	struct source *s;
-	struct pend *p;
-	struct far *f;
 	int64_t ring = 64;
 	int ch, rval;
 
@@ -508,20 +531,6 @@ main(int argc, char *argv[])
 	bad_summary(&m.bad);
 	summary(&m);
 	out_finish(&m.out);
-	while ((s = RB_MIN(sourcetree, &m.sources)) != NULL) {
-		while ((p = RB_MIN(pendtree, &s->pend)) != NULL) {
-			RB_REMOVE(pendtree, &s->pend, p);
-			free(p);
-		}
-		RB_REMOVE(sourcetree, &m.sources, s);
-		free(s);
-	}
-	for (ring = 0; ring <= m.mask; ring++)
-		free(m.ring[ring].buf);
-	free(m.ring);
-	while ((f = RB_MIN(fartree, &m.far)) != NULL) {
-		RB_REMOVE(fartree, &m.far, f);
-		free(f);
-	}
+	teardown(&m);
 	return rval;
 }

@@ -285,9 +285,9 @@ do_method(struct view *v, struct record *r)
 	return 0;
 }
 
-/* do_line -- take in one record line; -1 if it is malformed */
+/* handle_line -- take in one record line; -1 if it is malformed */
 static int
-do_line(struct view *v, char *line, size_t len)
+handle_line(struct view *v, char *line, size_t len)
 {
 	struct record r;
 
@@ -339,7 +339,7 @@ read_records(struct view *v, struct linereader *lr)
 		} else if (s == LR_TOOLONG)
 			bad_report(&v->bad, lr->lineno, "line too long", NULL,
 			    0);
-		else if (do_line(v, line, len) == -1)
+		else if (handle_line(v, line, len) == -1)
 			bad_report(&v->bad, lr->lineno, "malformed record",
 			    NULL, 0);
 		v->dirty = 1;
