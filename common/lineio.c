@@ -176,9 +176,10 @@ lr_next(struct linereader *lr, char **line, size_t *len)
  * lr_each -- read fd to its end, or to a stop signal, handing each line
  * and its number to calls->line(ctx, ...).  A line too long goes to
  * calls->toolong if there is one, else to bad as "line too long".
- * calls->idle, if any, runs whenever the input would block (see fill),
- * before flush is flushed.  EXIT_OK, or EXIT_FAIL after a read error
- * (warned, naming the input).
+ * calls->idle(ctx, fd), if any, runs whenever the input would block,
+ * before flush is flushed; it may itself wait on fd (poll), and a stop
+ * requested meanwhile ends the input.  EXIT_OK, or EXIT_FAIL after a
+ * read error (warned, naming the input).
  */
 int
 lr_each(int fd, const char *name, struct out *flush, struct badinput *bad,
