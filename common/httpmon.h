@@ -176,14 +176,21 @@ struct linereader {
 	int	 eof;
 	int	 skipping;	/* discarding the rest of an over-long line */
 	struct out *flush;	/* flushed before a read that could block */
+	void	(*idle)(void *, int);  /* called then too, first: ctx, fd */
+	void	*ctx;
 };
 enum lr_status { LR_LINE, LR_TOOLONG, LR_EOF, LR_ERROR };
 void	 lr_init(struct linereader *, int, size_t, struct out *);
 void	 lr_free(struct linereader *);
 enum lr_status lr_next(struct linereader *, char **, size_t *);
 struct badinput;
+struct lr_calls {			/* what lr_each calls, with its ctx */
+	void	(*line)(void *, char *, size_t, size_t);  /* line, len, number */
+	void	(*toolong)(void *, size_t);	/* NULL: to bad, "line too long" */
+	void	(*idle)(void *, int);	/* input fd would block; NULL: none */
+};
 int	 lr_each(int, const char *, struct out *, struct badinput *,
-	    void (*)(void *, char *, size_t, size_t), void *);
+	    const struct lr_calls *, void *);
 
 /* inputs.c: each input named on the command line in turn */
 int	 each_input(int, char *[], const char *,

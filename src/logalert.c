@@ -303,7 +303,8 @@ run(void *ctx, int fd, const char *name)
 	struct alerter *a = ctx;
 
 	a->bad.file = a->late.file = name;
-	return lr_each(fd, name, &a->out, &a->bad, handle_line, a);
+	return lr_each(fd, name, &a->out, &a->bad,
+	    &(const struct lr_calls){ .line = handle_line }, a);
 }
 
 static void
@@ -316,8 +317,8 @@ setup(struct alerter *a, int64_t window, int64_t threshold)
 	if ((a->count = calloc((size_t)window, sizeof(*a->count))) == NULL)
 		err(EXIT_FAIL, "calloc");
 	out_init(&a->out, STDOUT_FILENO, 64 * 1024);
-	bad_init(&a->bad, "record", "-");
-	bad_init(&a->late, "record", "-");
+	bad_init(&a->bad, "record", "stdin");
+	bad_init(&a->late, "record", "stdin");
 	a->late.kind = "late";
 }
 
@@ -385,7 +386,7 @@ main(int argc, char *argv[])
 	a.notify = notify;
 	notify_start(&a.notify);
 	out_str(&a.out, RECORDS_HEADER "\n");
-	rval = each_input(argc, argv, "-", run, &a);
+	rval = each_input(argc, argv, "stdin", run, &a);
 	bad_summary(&a.bad);
 	bad_summary(&a.late);
 	out_finish(&a.out);

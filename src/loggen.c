@@ -126,14 +126,14 @@ static const char csv_header[] =
     "\"remotehost\",\"rfc931\",\"authuser\",\"date\",\"request\","
     "\"status\",\"bytes\"\n";
 
+/* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-	    "usage: loggen [-hLV] [-f clf | combined | csv] [-j secs] "
-	    "[-n lines] [-o file]\n"
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hLV] "
+	    "[-f clf | combined | csv] [-j secs] [-n lines] [-o file]\n"
 	    "              [-r rate[:secs][,rate[:secs]...]] [-S seed] "
-	    "[-s epoch]\n");
+	    "[-s epoch]\n", getprogname());
 	exit(status);
 }
 

@@ -211,7 +211,8 @@ run(void *ctx, int fd, const char *name)
 	struct conv *c = ctx;
 
 	c->bad.file = name;
-	return lr_each(fd, name, &c->out, &c->bad, handle_line, c);
+	return lr_each(fd, name, &c->out, &c->bad,
+	    &(const struct lr_calls){ .line = handle_line }, c);
 }
 
 int

@@ -139,7 +139,7 @@ RB_GENERATE_INTERNAL(fartree, far, entry, far_cmp,
     __attribute__((__unused__)) static)
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
-static void __dead2
+static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
@@ -424,7 +424,8 @@ run(void *ctx, int fd, const char *name)
 	struct merger *m = ctx;
 
 	m->bad.file = name;
-	return lr_each(fd, name, &m->out, &m->bad, handle_line, m);
+	return lr_each(fd, name, &m->out, &m->bad,
+	    &(const struct lr_calls){ .line = handle_line }, m);
 }
 
 /* finish -- end of input: everything held is written, in time order */
@@ -451,6 +452,32 @@ summary(const struct merger *m)
 		    m->lost == 1 ? "" : "s");
 }
 
+/* teardown -- free what the merger holds */
+static void
+teardown(struct merger *m)
+{
+	struct source *s;
+	struct pend *p;
+	struct far *f;
+	int64_t i;
+
+	while ((s = RB_MIN(sourcetree, &m->sources)) != NULL) {
+		while ((p = RB_MIN(pendtree, &s->pend)) != NULL) {
+			RB_REMOVE(pendtree, &s->pend, p);
+			free(p);
+		}
+		RB_REMOVE(sourcetree, &m->sources, s);
+		free(s);
+	}
+	for (i = 0; i <= m->mask; i++)
+		free(m->ring[i].buf);
+	free(m->ring);
+	while ((f = RB_MIN(fartree, &m->far)) != NULL) {
+		RB_REMOVE(fartree, &m->far, f);
+		free(f);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -462,9 +489,6 @@ main(int argc, char *argv[])
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct merger m;
-	struct source *s;
-	struct pend *p;
-	struct far *f;
 	int64_t ring = 64;
 	int ch, rval;
 
@@ -500,27 +524,13 @@ main(int argc, char *argv[])
 	RB_INIT(&m.far);
 	catch_stop_signals();
 	out_init(&m.out, STDOUT_FILENO, OUT_BUFSIZE);
-	bad_init(&m.bad, "record", "-");
+	bad_init(&m.bad, "record", "stdin");
 	out_str(&m.out, RECORDS_HEADER "\n");
-	rval = each_input(argc, argv, "-", run, &m);
+	rval = each_input(argc, argv, "stdin", run, &m);
 	finish(&m);
 	bad_summary(&m.bad);
 	summary(&m);
 	out_finish(&m.out);
-	while ((s = RB_MIN(sourcetree, &m.sources)) != NULL) {
-		while ((p = RB_MIN(pendtree, &s->pend)) != NULL) {
-			RB_REMOVE(pendtree, &s->pend, p);
-			free(p);
-		}
-		RB_REMOVE(sourcetree, &m.sources, s);
-		free(s);
-	}
-	for (ring = 0; ring <= m.mask; ring++)
-		free(m.ring[ring].buf);
-	free(m.ring);
-	while ((f = RB_MIN(fartree, &m.far)) != NULL) {
-		RB_REMOVE(fartree, &m.far, f);
-		free(f);
-	}
+	teardown(&m);
 	return rval;
 }

@@ -430,9 +430,9 @@ set_window(struct metrics *m, const struct record *r, enum rec_type type)
 	return NULL;
 }
 
-/* handle_line -- count one record, if it is one of ours */
+/* count_record -- count one record, if it is one of ours */
 static void
-handle_line(struct metrics *m, char *line, size_t len, size_t lineno)
+count_record(struct metrics *m, char *line, size_t len, size_t lineno)
 {
 	const char *why = NULL;
 	struct record r;
@@ -466,29 +466,35 @@ handle_line(struct metrics *m, char *line, size_t len, size_t lineno)
 		m->dirty = 1;
 }
 
-/* line_ready -- a whole line is buffered, or the input has ended */
-static int
-line_ready(const struct linereader *lr)
+/* handle_line -- pass a line through, count it, rewrite FILE if due */
+static void
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
-	return lr->eof || memchr(lr->buf + lr->start, '\n',
-	    lr->end - lr->start) != NULL;
+	struct metrics *m = ctx;
+
+	out_write(&m->out, line, len);
+	out_end(&m->out);
+	count_record(m, line, len, lineno);
+	if (m->dirty && now_ms() - m->written_ms >= m->every_ms)
+		rewrite(m);
 }
 
 /*
- * pause_point -- before a read that may block: rewrite FILE if it is due,
- * or wait for input until it is and rewrite it then, so that the file
- * never lags the records by more than -u once they pause.
+ * idle -- the pause point, input would block: rewrite FILE if it is
+ * due, or wait for input until it is and rewrite it then, so that the
+ * file never lags the records by more than -u once they pause.
  */
 static void
-pause_point(struct metrics *m, const struct linereader *lr)
+idle(void *ctx, int fd)
 {
-	struct pollfd pfd = { .fd = lr->fd, .events = POLLIN };
+	struct metrics *m = ctx;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int64_t wait;
 
-	if (!m->dirty || line_ready(lr))
+	if (!m->dirty)
 		return;
 	wait = m->written_ms + m->every_ms - now_ms();
-	if (wait > 0 && m->out.len > 0 && poll(&pfd, 1, 0) == 0)
+	if (wait > 0 && m->out.len > 0)
 		out_flush(&m->out);	/* the records first, not in a second */
 	if (wait <= 0 || poll(&pfd, 1, (int)wait) == 0)
 		rewrite(m);
@@ -498,38 +504,13 @@ pause_point(struct metrics *m, const struct linereader *lr)
 static int
 run(void *ctx, int fd, const char *name)
 {
+	static const struct lr_calls calls = {
+		.line = handle_line, .idle = idle
+	};
 	struct metrics *m = ctx;
-	struct linereader lr;
-	enum lr_status st;
-	char *line;
-	size_t len;
-	int rval = EXIT_OK;
 
 	m->bad_input.file = name;
-	lr_init(&lr, fd, LINE_MAX_DEFAULT, &m->out);
-	for (;;) {
-		pause_point(m, &lr);
-		if (stop_requested ||
-		    (st = lr_next(&lr, &line, &len)) == LR_EOF)
-			break;
-		if (st == LR_ERROR) {
-			warn("%s", name);
-			rval = EXIT_FAIL;
-			break;
-		}
-		if (st == LR_TOOLONG) {
-			bad_report(&m->bad_input, lr.lineno, "line too long",
-			    NULL, 0);
-			continue;
-		}
-		out_write(&m->out, line, len);
-		out_end(&m->out);
-		handle_line(m, line, len, lr.lineno);
-		if (m->dirty && now_ms() - m->written_ms >= m->every_ms)
-			rewrite(m);
-	}
-	lr_free(&lr);
-	return rval;
+	return lr_each(fd, name, &m->out, &m->bad_input, &calls, m);
 }
 
 /* setup -- the state, and the temporary file's template beside FILE */

@@ -22,7 +22,6 @@
 struct logparse {
 	enum log_format	 fmt;
 	int		 quiet;
-	int		 rval;
 	struct out	 out;
 	struct badinput	 bad;
 	int64_t		 last_time;	/* the time of the last hit written */
@@ -30,12 +29,13 @@ struct logparse {
 	size_t		 time_len;	/* 0 before the first hit */
 };
 
-/* usage -- the synopsis, on stdout for -h and on stderr for a mistake */
-static void
-usage(FILE *fp)
+/* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
+static _Noreturn void
+usage(int status)
 {
-	fprintf(fp, "usage: %s [-hqV] [-f format] [file ...]\n",
-	    getprogname());
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hqV] "
+	    "[-f format] [file ...]\n", getprogname());
+	exit(status);
 }
 
 /* out_span -- a field, "-" if the log left it empty; escaped unless clean */
@@ -131,12 +131,13 @@ is_tick(const char *line, size_t len)
 }
 
 /*
- * parse_line -- one input line: pass a comment or tick record through,
+ * handle_line -- one input line: pass a comment or tick record through,
  * otherwise parse it as a log line and write a hit or bad record.
  */
 static void
-parse_line(struct logparse *lp, size_t lineno, char *line, size_t len)
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
+	struct logparse *lp = ctx;
 	struct loghit h;
 	const char *why;
 
@@ -172,37 +173,29 @@ parse_line(struct logparse *lp, size_t lineno, char *line, size_t len)
 	emit_hit(lp, &h, out_clean_len(line, len) == len);
 }
 
-/* parse_fd -- every line of one input, to the end or a stop signal */
-static int
-parse_fd(void *ctx, int fd, const char *name)
+/* too_long -- an over-long line is bad like any other: a bad record */
+static void
+too_long(void *ctx, size_t lineno)
 {
+	emit_bad(ctx, lineno, "line too long", NULL, 0);
+}
+
+/* run -- parse one input, to its end or a stop signal */
+static int
+run(void *ctx, int fd, const char *name)
+{
+	static const struct lr_calls calls = {
+		.line = handle_line, .toolong = too_long
+	};
 	struct logparse *lp = ctx;
-	struct linereader lr;
-	enum lr_status st;
-	char *line;
-	size_t len;
+	int rval;
 
 	bad_init(&lp->bad, "line", name);
 	if (lp->quiet)
 		lp->bad.limit = 0;
-	lr_init(&lr, fd, LINE_MAX_DEFAULT, &lp->out);
-	while (!stop_requested) {
-		st = lr_next(&lr, &line, &len);
-		if (st == LR_LINE)
-			parse_line(lp, lr.lineno, line, len);
-		else if (st == LR_TOOLONG)
-			emit_bad(lp, lr.lineno, "line too long", NULL, 0);
-		else {
-			if (st == LR_ERROR) {
-				warn("%s", name);
-				lp->rval = EXIT_FAIL;
-			}
-			break;
-		}
-	}
-	lr_free(&lr);
+	rval = lr_each(fd, name, &lp->out, &lp->bad, &calls, lp);
 	bad_summary(&lp->bad);
-	return EXIT_OK;
+	return rval;
 }
 
 /* format_of -- the -f argument, or exit with usage status */
@@ -222,8 +215,7 @@ format_of(const char *s)
 		if (strcmp(s, names[i].name) == 0)
 			return names[i].fmt;
 	warnx("-f %s: unknown format (auto, clf, combined or csv)", s);
-	usage(stderr);
-	exit(EXIT_USAGE);
+	usage(EXIT_USAGE);
 }
 
 int
@@ -246,8 +238,7 @@ main(int argc, char *argv[])
 			lp.fmt = format_of(optarg);
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			usage(EXIT_OK);
 		case 'q':
 			lp.quiet = 1;
 			break;
@@ -255,8 +246,7 @@ main(int argc, char *argv[])
 			printf("logparse %s\n", HTTPMON_VERSION);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			usage(EXIT_USAGE);
 		}
 	}
 	argc -= optind;
@@ -265,8 +255,7 @@ main(int argc, char *argv[])
 	catch_stop_signals();
 	out_init(&lp.out, STDOUT_FILENO, OUT_BUFSIZE);
 	out_str(&lp.out, RECORDS_HEADER "\n");
-	rval = each_input(argc, argv, "stdin", parse_fd, &lp);
+	rval = each_input(argc, argv, "stdin", run, &lp);
 	out_finish(&lp.out);
-	/* A read error outranks an input that could not be opened. */
-	return lp.rval != EXIT_OK ? lp.rval : rval;
+	return rval;
 }

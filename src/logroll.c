@@ -70,7 +70,7 @@ struct roller {
 };
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
-static void __dead2
+static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
@@ -287,8 +287,9 @@ count_bad(struct roller *r, size_t lineno, const char *why, const char *s,
 
 /* handle_line -- one input line: a hit, tick or bad record */
 static void
-handle_line(struct roller *r, char *line, size_t len, size_t lineno)
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
+	struct roller *r = ctx;
 	struct record rec;
 	int64_t t, bytes;
 
@@ -332,44 +333,32 @@ handle_line(struct roller *r, char *line, size_t len, size_t lineno)
 	}
 }
 
-/* line_ready -- a whole line is in the reader's buffer already */
-static int
-line_ready(const struct linereader *lr)
+/* too_long -- an over-long line is bad: counted in the rollbad */
+static void
+too_long(void *ctx, size_t lineno)
 {
-	return lr->eof || memchr(lr->buf + lr->start, '\n',
-	    lr->end - lr->start) != NULL;
+	count_bad(ctx, lineno, "line too long", NULL, 0);
+}
+
+/* idle -- input would block: the open group is written, not held */
+static void
+idle(void *ctx, int fd)
+{
+	(void)fd;
+	flush_group(ctx);
 }
 
 /* run -- roll one input up; the group is written when input would block */
 static int
 run(void *ctx, int fd, const char *name)
 {
+	static const struct lr_calls calls = {
+		.line = handle_line, .toolong = too_long, .idle = idle
+	};
 	struct roller *r = ctx;
-	struct linereader lr;
-	enum lr_status st;
-	char *line;
-	size_t len;
-	int rval = EXIT_OK;
 
 	r->bad.file = name;
-	lr_init(&lr, fd, LINE_MAX_DEFAULT, &r->out);
-	while (!stop_requested) {
-		if (!line_ready(&lr))
-			flush_group(r);
-		if ((st = lr_next(&lr, &line, &len)) == LR_EOF)
-			break;
-		if (st == LR_ERROR) {
-			warn("%s", name);
-			rval = EXIT_FAIL;
-			break;
-		}
-		if (st == LR_TOOLONG)
-			count_bad(r, lr.lineno, "line too long", NULL, 0);
-		else
-			handle_line(r, line, len, lr.lineno);
-	}
-	lr_free(&lr);
-	return rval;
+	return lr_each(fd, name, &r->out, &r->bad, &calls, r);
 }
 
 /*
@@ -433,9 +422,9 @@ main(int argc, char *argv[])
 
 	catch_stop_signals();
 	out_init(&r.out, STDOUT_FILENO, OUT_BUFSIZE);
-	bad_init(&r.bad, "record", "-");
+	bad_init(&r.bad, "record", "stdin");
 	out_str(&r.out, RECORDS_HEADER "\n");
-	rval = each_input(argc, argv, "-", run, &r);
+	rval = each_input(argc, argv, "stdin", run, &r);
 	flush_group(&r);
 	bad_summary(&r.bad);
 	out_finish(&r.out);

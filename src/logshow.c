@@ -10,7 +10,6 @@
  * and whenever the next read could block.
  */
 #include <getopt.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,7 +37,7 @@ struct show {
 };
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
-static void __dead2
+static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hrV] "
@@ -215,9 +214,9 @@ show_method(struct show *sh, struct record *r)
 	return 0;
 }
 
-/* show_line -- render one record line; -1 if it is malformed */
+/* render -- show one record line; -1 if it is malformed */
 static int
-show_line(struct show *sh, char *line, size_t len)
+render(struct show *sh, char *line, size_t len)
 {
 	struct record r;
 
@@ -244,61 +243,45 @@ show_line(struct show *sh, char *line, size_t len)
 	}
 }
 
-/* has_line -- true if the reader holds a whole line not yet returned */
-static int
-has_line(const struct linereader *lr)
+/* handle_line -- one line: as is with -r, else rendered */
+static void
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
-	return memchr(lr->buf + lr->start, '\n', lr->end - lr->start) != NULL;
+	struct show *sh = ctx;
+
+	if (sh->raw) {
+		out_write(&sh->out, line, len);
+		out_end(&sh->out);
+	} else if (render(sh, line, len) == -1) {
+		rec_unsplit(line, len);
+		bad_report(&sh->bad, lineno, "malformed record", line, len);
+	}
 }
 
-/* would_block -- true if reading fd now would wait */
-static int
-would_block(int fd)
+/* idle -- input would block: a block is never left half shown */
+static void
+idle(void *ctx, int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) == 0;
+	(void)fd;
+	end_group(ctx);
 }
 
 /*
- * show_fd -- render the records of fd.  A group ends at the next record
- * that is not part of it, at end of input, or when no more input is
- * ready: a block is never left half shown while the program waits.
+ * run -- render the records of fd.  A group ends at the next record that
+ * is not part of it, at end of input, or when the input would block.
  */
 static int
-show_fd(void *ctx, int fd, const char *name)
+run(void *ctx, int fd, const char *name)
 {
+	static const struct lr_calls calls = {
+		.line = handle_line, .idle = idle
+	};
 	struct show *sh = ctx;
-	struct linereader lr;
-	enum lr_status s;
-	char *line;
-	size_t len;
-	int rval = 0;
+	int rval;
 
 	bad_init(&sh->bad, "record", name);
-	lr_init(&lr, fd, LINE_MAX_DEFAULT, NULL);
-	while (!stop_requested && (s = lr_next(&lr, &line, &len)) != LR_EOF) {
-		if (s == LR_ERROR) {
-			warn("%s", name);
-			rval = EXIT_FAIL;
-			break;
-		}
-		if (s == LR_TOOLONG)
-			bad_report(&sh->bad, lr.lineno, "line too long", NULL,
-			    0);
-		else if (sh->raw) {
-			out_write(&sh->out, line, len);
-			out_end(&sh->out);
-		} else if (show_line(sh, line, len) == -1) {
-			rec_unsplit(line, len);
-			bad_report(&sh->bad, lr.lineno, "malformed record",
-			    line, len);
-		}
-		if (!has_line(&lr) && would_block(fd))
-			end_group(sh);	/* it flushes */
-	}
+	rval = lr_each(fd, name, &sh->out, &sh->bad, &calls, sh);
 	end_group(sh);
-	lr_free(&lr);
 	bad_summary(&sh->bad);
 	return rval;
 }
@@ -334,7 +317,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	catch_stop_signals();
 	out_init(&sh.out, STDOUT_FILENO, OUT_BUFSIZE);
-	rval = each_input(argc, argv, "stdin", show_fd, &sh);
+	rval = each_input(argc, argv, "stdin", run, &sh);
 	free(sh.vis);
 	out_finish(&sh.out);
 	return rval;

@@ -23,8 +23,8 @@
 #define NAME_MAX_OUT	200		/* bytes of a section name written */
 #define JUMP_MAX	60		/* intervals of empties written at once */
 
-/* A section, host or method seen in an interval, keyed by its name. */
-struct key {
+/* The counts of a section, host or method in an interval, by its name. */
+struct tally {
 	uint64_t	 hits;
 	uint64_t	 bytes;
 	uint64_t	 s4xx;
@@ -45,7 +45,7 @@ struct key {
 struct keytab {
 	uint32_t	*slot;		/* cap entries: 0 empty, else index + 1 */
 	size_t		 cap;		/* a power of two; 0 before the first key */
-	struct key	*key;		/* the keys, count of them */
+	struct tally	*key;		/* a tally per key, count of them */
 	size_t		 count;
 	size_t		 keycap;
 	char		*names;
@@ -82,14 +82,14 @@ struct stats {
 	uint64_t	 total_bytes;
 	uint64_t	 pending_bad;	/* bad input before the first time */
 	struct interval	 slot[2];	/* interval k lives in slot[k & 1] */
-	struct key	**sorted;	/* scratch for ranking */
+	struct tally	**sorted;	/* scratch for ranking */
 	size_t		 nsorted;
 	struct out	 out;
 	struct badinput	 bad;
 };
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
-static void __dead2
+static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
@@ -125,12 +125,12 @@ keytab_rehash(struct keytab *t)
 }
 
 /* key_add -- a new key for name in slot j of t */
-static struct key *
+static struct tally *
 key_add(struct keytab *t, size_t j, uint64_t h, const char *name,
     size_t len)
 {
 	char *old = t->names;
-	struct key *k;
+	struct tally *k;
 	size_t i;
 
 	t->key = grow_array(t->key, &t->keycap, t->count + 1,
@@ -154,11 +154,11 @@ key_add(struct keytab *t, size_t j, uint64_t h, const char *name,
 }
 
 /* key_get -- the key for name in t, added on its first sighting; *isnew */
-static struct key *
+static struct tally *
 key_get(struct keytab *t, const char *name, size_t len, int *isnew)
 {
 	uint64_t h = fnv1a(FNV1A_START, name, len);
-	struct key *k;
+	struct tally *k;
 	size_t j;
 
 	if (t->count + 1 > t->cap / 2)
@@ -246,8 +246,8 @@ sort_keys(struct stats *st, struct keytab *t,
 static int
 by_hits(const void *pa, const void *pb)
 {
-	const struct key *a = *(struct key *const *)pa;
-	const struct key *b = *(struct key *const *)pb;
+	const struct tally *a = *(struct tally *const *)pa;
+	const struct tally *b = *(struct tally *const *)pb;
 
 	if (a->hits != b->hits)
 		return a->hits > b->hits ? -1 : 1;
@@ -323,7 +323,7 @@ emit(struct stats *st, int64_t k, struct interval *iv)
 	if (iv != &empty) {
 		n = sort_keys(st, &iv->sections, by_hits);
 		for (i = 0; i < n && i < (size_t)st->top; i++) {
-			struct key *s = st->sorted[i];
+			struct tally *s = st->sorted[i];
 
 			out_str(o, "section");
 			out_u(o, (uint64_t)end);
@@ -338,7 +338,7 @@ emit(struct stats *st, int64_t k, struct interval *iv)
 		}
 		n = sort_keys(st, &iv->methods, by_hits);
 		for (i = 0; i < n; i++) {
-			struct key *m = st->sorted[i];
+			struct tally *m = st->sorted[i];
 
 			out_str(o, "method");
 			out_u(o, (uint64_t)end);
@@ -455,7 +455,7 @@ add_hit(struct stats *st, struct record *r, int64_t t, int64_t bytes)
 {
 	int64_t k = floor_div(t, st->ival);
 	struct interval *iv;
-	struct key *key;
+	struct tally *key;
 	enum status_class c;
 	int isnew;
 	size_t len;
@@ -511,7 +511,7 @@ add_roll(struct stats *st, struct record *r, int64_t t, int64_t hits,
     int64_t bytes)
 {
 	struct interval *iv;
-	struct key *key;
+	struct tally *key;
 	enum status_class c;
 	int isnew;
 	size_t len;
@@ -574,10 +574,11 @@ do_roll(struct stats *st, struct record *r, char *line, size_t len,
 		add_roll(st, r, t, n, bytes);
 }
 
-/* do_line -- act on one input line */
+/* handle_line -- act on one input line */
 static void
-do_line(struct stats *st, char *line, size_t len, size_t lineno)
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
+	struct stats *st = ctx;
 	struct record r;
 	int64_t t, bytes;
 
@@ -643,31 +644,25 @@ finish(struct stats *st)
 		close_slots(st, INT64_MAX);
 }
 
-/* stats_fd -- read records from fd until end of input or a signal */
-static int
-stats_fd(void *ctx, int fd, const char *name)
+/* too_long -- an over-long line is bad: counted in its interval */
+static void
+too_long(void *ctx, size_t lineno)
 {
+	count_bad(ctx, lineno, "line too long", NULL, 0);
+}
+
+/* run -- read the records of one input, to its end or a signal */
+static int
+run(void *ctx, int fd, const char *name)
+{
+	static const struct lr_calls calls = {
+		.line = handle_line, .toolong = too_long
+	};
 	struct stats *st = ctx;
-	struct linereader lr;
-	enum lr_status s;
-	char *line;
-	size_t len;
-	int rval = 0;
+	int rval;
 
 	bad_init(&st->bad, "line", name);
-	lr_init(&lr, fd, LINE_MAX_DEFAULT, &st->out);
-	while (!stop_requested && (s = lr_next(&lr, &line, &len)) != LR_EOF) {
-		if (s == LR_ERROR) {
-			warn("%s", name);
-			rval = EXIT_FAIL;
-			break;
-		}
-		if (s == LR_TOOLONG)
-			count_bad(st, lr.lineno, "line too long", NULL, 0);
-		else
-			do_line(st, line, len, lr.lineno);
-	}
-	lr_free(&lr);
+	rval = lr_each(fd, name, &st->out, &st->bad, &calls, st);
 	bad_summary(&st->bad);
 	return rval;
 }
@@ -719,7 +714,7 @@ main(int argc, char *argv[])
 	catch_stop_signals();
 	out_init(&st.out, STDOUT_FILENO, OUT_BUFSIZE);
 	/* The files in turn are one stream. */
-	rval = each_input(argc, argv, "stdin", stats_fd, &st);
+	rval = each_input(argc, argv, "stdin", run, &st);
 	finish(&st);
 	interval_free(&st.slot[0]);
 	interval_free(&st.slot[1]);

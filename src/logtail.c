@@ -100,12 +100,12 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static void
+/* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
+static _Noreturn void
 usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-	    "usage: logtail [-bhNTV] [-g secs] [-p secs] [-s statefile] "
-	    "file ...\n");
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-bhNTV] "
+	    "[-g secs] [-p secs] [-s statefile] file ...\n", getprogname());
 	exit(status);
 }
 

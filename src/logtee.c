@@ -30,7 +30,7 @@ struct logtee {
 };
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
-static void __dead2
+static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "

@@ -40,7 +40,8 @@
 
 enum { C_ALERT = 1, C_OK, C_OVER, C_LINE };
 
-struct section {
+/* A row of the sections table: a section and its counts. */
+struct section_row {
 	char	 name[NAMELEN];
 	int64_t	 hits, bytes, s4xx, s5xx;
 };
@@ -77,7 +78,7 @@ struct view {
 	int64_t		 st[STATS_NFIELDS];
 	char		 rate[SHORTLEN];
 	int64_t		 total_bad, total_late;
-	struct section	 sect[NSECT];
+	struct section_row sect[NSECT];
 	int		 nsect, maxsect;
 	struct method	 meth[NMETH];
 	int		 nmeth;
@@ -94,7 +95,7 @@ struct view {
 };
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
-static void __dead2
+static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
@@ -244,7 +245,7 @@ static int
 do_section(struct view *v, struct record *r)
 {
 	int64_t f[SECTION_NFIELDS];
-	struct section *s;
+	struct section_row *s;
 
 	if (rec_numbers(r, f, SECTION_NFIELDS) == -1)
 		return -1;
@@ -280,9 +281,9 @@ do_method(struct view *v, struct record *r)
 	return 0;
 }
 
-/* do_line -- take in one record line; -1 if it is malformed */
+/* handle_line -- take in one record line; -1 if it is malformed */
 static int
-do_line(struct view *v, char *line, size_t len)
+handle_line(struct view *v, char *line, size_t len)
 {
 	struct record r;
 
@@ -334,7 +335,7 @@ read_records(struct view *v, struct linereader *lr)
 		} else if (s == LR_TOOLONG)
 			bad_report(&v->bad, lr->lineno, "line too long", NULL,
 			    0);
-		else if (do_line(v, line, len) == -1)
+		else if (handle_line(v, line, len) == -1)
 			bad_report(&v->bad, lr->lineno, "malformed record",
 			    NULL, 0);
 		v->dirty = 1;

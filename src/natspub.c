@@ -58,7 +58,7 @@ struct pub {
 };
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
-static void __dead2
+static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hvV] "
@@ -176,10 +176,16 @@ send_batch(struct pub *p)
 	return -1;
 }
 
-/* add_line -- put a line in the message, sending it when full */
+/*
+ * handle_line -- put a line in the message, sending it when full; what
+ * the callback queued as failed is published again first.
+ */
 static void
-add_line(struct pub *p, const char *line, size_t len, size_t lineno)
+handle_line(void *ctx, char *line, size_t len, size_t lineno)
 {
+	struct pub *p = ctx;
+
+	resend(p);
 	if (len + 1 > BATCH_BYTES) {
 		bad_report(&p->bad, lineno, "line too long for a message",
 		    NULL, 0);
@@ -194,56 +200,31 @@ add_line(struct pub *p, const char *line, size_t len, size_t lineno)
 		send_batch(p);
 }
 
-/* line_ready -- a whole line (or the end) is in the reader's buffer */
-static int
-line_ready(const struct linereader *lr)
-{
-	return lr->eof || memchr(lr->buf + lr->start, '\n',
-	    lr->end - lr->start) != NULL;
-}
-
-/* wait_input -- wait up to ms for input: 1 if some came */
-static int
-wait_input(int fd, int ms)
+/*
+ * idle -- input would block: send what is gathered, then wait for input,
+ * resending what fails meanwhile, until some comes or a stop.
+ */
+static void
+idle(void *ctx, int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pub *p = ctx;
 
-	return poll(&pfd, 1, ms) > 0;
+	send_batch(p);
+	while (!stop_requested && poll(&pfd, 1, 250) <= 0)
+		resend(p);
 }
 
-/* run -- read standard input to its end, publishing as it comes */
+/* run -- read the input to its end, publishing as it comes */
 static int
-run(struct pub *p)
+run(void *ctx, int fd, const char *name)
 {
-	struct linereader lr;
-	enum lr_status st;
-	char *line;
-	size_t len;
-	int rval = EXIT_OK;
+	static const struct lr_calls calls = {
+		.line = handle_line, .idle = idle
+	};
+	struct pub *p = ctx;
 
-	lr_init(&lr, STDIN_FILENO, LINE_MAX_DEFAULT, NULL);
-	while (!stop_requested) {
-		resend(p);
-		if (!line_ready(&lr)) {
-			send_batch(p);
-			if (!wait_input(STDIN_FILENO, 250))
-				continue;
-		}
-		if ((st = lr_next(&lr, &line, &len)) == LR_EOF)
-			break;
-		if (st == LR_ERROR) {
-			warn("stdin");
-			rval = EXIT_FAIL;
-			break;
-		}
-		if (st == LR_TOOLONG)
-			bad_report(&p->bad, lr.lineno, "line too long", NULL,
-			    0);
-		else
-			add_line(p, line, len, lr.lineno);
-	}
-	lr_free(&lr);
-	return rval;
+	return lr_each(fd, name, NULL, &p->bad, &calls, p);
 }
 
 /*
@@ -372,7 +353,7 @@ main(int argc, char *argv[])
 	setup(&p, pending, wait);
 	if (js_stream(p.js, &p.place) != 0)
 		return EXIT_FAIL;
-	rval = run(&p);
+	rval = run(&p, STDIN_FILENO, "stdin");
 	left = drain(&p);
 	bad_summary(&p.bad);
 	if (left > 0) {

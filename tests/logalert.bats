@@ -18,8 +18,8 @@ hit() {
 
 @test "out-of-order hits inside the window count; a late hit is dropped and reported" {
 	fixture_test logalert logalert late-and-out-of-order -w 5 -t 1
-	[[ "$stderr" == *"-:6: late record, dropped: 200"* ]]
-	[[ "$stderr" == *"-: 1 late record"* ]]
+	[[ "$stderr" == *"stdin:6: late record, dropped: 200"* ]]
+	[[ "$stderr" == *"stdin: 1 late record"* ]]
 }
 
 @test "after a gap in traffic the recovery is at the exact second the window empties" {
@@ -191,6 +191,6 @@ hit() {
 	    " "$1" | logalert -w 1 -t 1' sh "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_line --index 1 --regexp $'^alert\t8\t2\t'
-	[[ "$stderr" == *"-:1: unknown record type: xxx"* ]]
-	[[ "$stderr" == *"-: 1 bad record"* ]]
+	[[ "$stderr" == *"stdin:1: unknown record type: xxx"* ]]
+	[[ "$stderr" == *"stdin: 1 bad record"* ]]
 }

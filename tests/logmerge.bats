@@ -153,7 +153,7 @@ same_as_union() {
 	run --separate-stderr sh -c 'printf "hit\t1\nroll\t5\ta\t0\t/\tGET\t200\t1\t0\n" | logmerge'
 	assert_success
 	assert_output "$(printf '#httpmon-records 1\nroll\t5\ta\t0\t/\tGET\t200\t1\t0\ntick\t5')"
-	[[ "$stderr" == *"-:1: not a rollup record: hit"* ]]
+	[[ "$stderr" == *"stdin:1: not a rollup record: hit"* ]]
 }
 
 @test "-h, -V and bad options" {

@@ -91,7 +91,7 @@ generated() {
 	run --separate-stderr sh -c 'printf "what\t1\nhit\t1\nhit\t2\tx\t-\tGET\t/\t/\t200\t5\t-\t-\n" | logroll -s s -S 1'
 	assert_success
 	assert_output "$(printf '#httpmon-records 1\nroll\t2\ts\t1\t/\tGET\t200\t1\t5\nrollhost\t2\ts\t2\tx\nrollbad\t2\ts\t3\t2')"
-	[[ "$stderr" == *"-:1: unknown record type: what"* ]]
+	[[ "$stderr" == *"stdin:1: unknown record type: what"* ]]
 }
 
 @test "-h, -V and a bad option" {
