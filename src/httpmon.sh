@@ -252,11 +252,17 @@ parse() {
 	fi
 }
 
-# follower, parser -- the programs follow and parse run, to name them
+# follower, parser -- the programs follow and parse run, to name them;
+# a replay through zcat or cat too is "replay" (zcat names the file)
 follower() {
 	if [ -n "$collect" ]; then echo natssub
-	elif [ -n "$no_follow" ] || [ "${files[0]}" != - ]; then echo logtail
-	else echo cat
+	elif [ -n "$no_follow" ]; then
+		case " ${files[*]} " in
+		*" - "*|*".gz "*) echo replay ;;
+		*) echo logtail ;;
+		esac
+	elif [ "${files[0]}" = - ]; then echo cat
+	else echo logtail
 	fi
 }
 
