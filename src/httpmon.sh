@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# httpmon.sh -- watch an HTTP access log: live stats and a high-traffic alert.
+# httpmon.sh -- watch HTTP access logs: live stats and a high-traffic alert.
 #
-#   logtail FILE | logparse | logtee FIFO | logalert  \
-#                                   FIFO -> logstats  }-> logshow -> stdout
+#   follow | parse | logtee FIFO | logalert  \
+#                    FIFO -> logstats         }-> logshow -> stdout
 #
-# The stages run as one background job in a process group of their own, so
-# that SIGINT, SIGTERM or SIGHUP to the driver can stop every one of them at
-# once; the FIFO lives in a private mktemp -d folder removed on every exit.
-# On a terminal logview replaces logshow: it reads the merged records from
-# a second FIFO and runs in the driver's own process group, the terminal's
+# follow is logtail on the files (live), the files one after the other
+# (-N: .gz through zcat, - standard input) or natssub (--collect); parse
+# is logparse, or logmerge for the fleet's rollups.  The stages run as one
+# background job in a process group of their own, so that SIGINT, SIGTERM
+# or SIGHUP to the driver can stop every one of them at once; the FIFO
+# lives in a private mktemp -d folder removed on every exit.  On a
+# terminal logview replaces logshow: it reads the merged records from a
+# second FIFO and runs in the driver's own process group, the terminal's
 # foreground one, so that it may read the keyboard; when it ends (q), the
 # driver stops the job.  The stages' messages wait in a file meanwhile.
+#
+# The options are globals, set by parse_options and read-only after it;
+# the run's own state is workdir, job and viewer, which the traps need.
 set -u
 
 prog=${0##*/}
@@ -18,34 +24,14 @@ version=@VERSION@
 here=$(dirname -- "$(readlink -f -- "$0")")
 PATH="$here:$PATH"
 
-threshold=10
-window=120
-interval=10
-top=5
-format=auto
-from_start=
-no_follow=
-state=
-poll=
-file=/tmp/access.log
-plain=
-on_alert=
-alert_opts=()
-hook_timeout=
-syslog=
-metrics=
-json=
-renderer=logshow
+threshold=10 window=120 interval=10 top=5 format=auto
+from_start= no_follow= state= poll= plain= json=
+on_alert= hook_timeout= syslog= metrics=
+ship= collect= source=$(hostname 2>/dev/null || echo web)
+late=10 sources=1 replicas=1
+files=(/tmp/access.log)
 dashboard=
-workdir=
-job=
-viewer=
-ship=
-collect=
-source=$(hostname 2>/dev/null || echo web)
-late=10
-sources=1
-replicas=1
+workdir= job= viewer=
 
 usage() {
 	cat <<USAGE
@@ -53,7 +39,7 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
        [-s statefile] [-t threshold] [-w window] [--hook-timeout secs]
        [--json] [--metrics file] [--on-alert command] [--plain] [--syslog]
        [--ship url [--source name] | --collect url [--late secs]
-       [--sources n]] [--replicas n] [file]
+       [--sources n]] [--replicas n] [file ...]
   -t, --threshold N        alert when the average hits/s over the window
                            exceeds N (default $threshold; decimals allowed)
   -w, --window, --time_window SECS
@@ -61,10 +47,11 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
   -i, --interval SECS      stats interval in seconds of log time (default $interval)
   -n, --top N              sections shown per interval (default $top)
   -f, --format FMT         auto, clf, combined or csv (default $format)
-  -b, --from-start         read the file from its start, then follow it
-  -N, --no-follow          read the file from its start to its end, then exit
+  -b, --from-start         read the files from their start, then follow them
+  -N, --no-follow          read the files from start to end, in order, then exit
+                           (a .gz file through zcat)
   -s, --state FILE         remember where reading stopped; resume there
-  -p, --poll SECS          look at the file every SECS instead of inotify
+  -p, --poll SECS          look at the files every SECS instead of inotify
       --plain              text output even on a terminal (no dashboard)
       --json               JSON Lines output, one object per record (no dashboard)
       --on-alert CMD       run CMD (with sh -c) for each alert and recovery,
@@ -83,7 +70,8 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
       --sources N          servers the clock waits for at the start (default $sources)
       --replicas N         copies of the stream, if it must be created (default $replicas)
   -h, --help               this help;  -V, --version  the version
-file defaults to $file.
+Short options may be bundled (-bN, -t5), long ones written --opt=value.
+file defaults to ${files[0]}; - is standard input.
 USAGE
 }
 
@@ -92,96 +80,194 @@ die() {
 	exit "$1"
 }
 
-# need_arg OPTION VALUE -- an option that takes a value got one
-need_arg() {
-	[ -n "${2+x}" ] || die 64 "option $1 needs a value (see $prog -h)"
+# option_var OPTION -- the variable OPTION sets, with = after it if
+# OPTION takes a value; fails for an unknown option
+option_var() {
+	case $1 in
+	-t|--threshold) echo threshold= ;;
+	-w|--window|--time_window|--time-window) echo window= ;;
+	-i|--interval) echo interval= ;;
+	-n|--top) echo top= ;;
+	-f|--format) echo format= ;;
+	-s|--state) echo state= ;;
+	-p|--poll) echo poll= ;;
+	--on-alert) echo on_alert= ;;
+	--hook-timeout) echo hook_timeout= ;;
+	--metrics) echo metrics= ;;
+	--ship) echo ship= ;;
+	--collect) echo collect= ;;
+	--source) echo source= ;;
+	--late) echo late= ;;
+	--sources) echo sources= ;;
+	--replicas) echo replicas= ;;
+	-b|--from-start) echo from_start ;;
+	-N|--no-follow) echo no_follow ;;
+	--plain) echo plain ;;
+	--json) echo json ;;
+	--syslog) echo syslog ;;
+	-h|--help) echo help ;;
+	-V|--version) echo print_version ;;
+	*) return 1 ;;
+	esac
 }
 
+# parse_options ARGS... -- one grammar for every option: short ones
+# bundled or not (-bN, -t5, -t 5), long ones as --opt=value or --opt value;
+# the operands left are the files
 parse_options() {
+	local opt val var how
 	while [ $# -gt 0 ]; do
 		case $1 in
-		-t|--threshold) need_arg "$@"; threshold=$2; shift ;;
-		--threshold=*) threshold=${1#*=} ;;
-		-w|--window|--time_window|--time-window) need_arg "$@"; window=$2; shift ;;
-		--window=*|--time_window=*|--time-window=*) window=${1#*=} ;;
-		-i|--interval) need_arg "$@"; interval=$2; shift ;;
-		--interval=*) interval=${1#*=} ;;
-		-n|--top) need_arg "$@"; top=$2; shift ;;
-		--top=*) top=${1#*=} ;;
-		-f|--format) need_arg "$@"; format=$2; shift ;;
-		--format=*) format=${1#*=} ;;
-		-s|--state) need_arg "$@"; state=$2; shift ;;
-		--state=*) state=${1#*=} ;;
-		-p|--poll) need_arg "$@"; poll=$2; shift ;;
-		--poll=*) poll=${1#*=} ;;
-		-b|--from-start) from_start=1 ;;
-		-N|--no-follow) no_follow=1 ;;
-		--plain) plain=1 ;;
-		--on-alert) need_arg "$@"; on_alert=$2; shift ;;
-		--on-alert=*) on_alert=${1#*=} ;;
-		--hook-timeout) need_arg "$@"; hook_timeout=$2; shift ;;
-		--hook-timeout=*) hook_timeout=${1#*=} ;;
-		--syslog) syslog=1 ;;
-		--json) json=1 renderer=logjson ;;
-		--metrics) need_arg "$@"; metrics=$2; shift ;;
-		--metrics=*) metrics=${1#*=} ;;
-		--ship) need_arg "$@"; ship=$2; shift ;;
-		--collect) need_arg "$@"; collect=$2; shift ;;
-		--source) need_arg "$@"; source=$2; shift ;;
-		--late) need_arg "$@"; late=$2; shift ;;
-		--sources) need_arg "$@"; sources=$2; shift ;;
-		--replicas) need_arg "$@"; replicas=$2; shift ;;
-		-h|--help) usage; exit 0 ;;
-		-V|--version) echo "httpmon.sh $version"; exit 0 ;;
 		--) shift; break ;;
-		-?*) echo "$prog: unknown option $1" >&2; usage >&2; exit 64 ;;
+		--*=*) opt=${1%%=*} val=${1#*=} how== ;;
+		-[!-]?*) opt=${1:0:2} val=${1:2} how=bundled ;;
+		-?*) opt=$1 val= how= ;;
 		*) break ;;
 		esac
 		shift
+		if ! var=$(option_var "$opt"); then
+			echo "$prog: unknown option $opt" >&2
+			usage >&2
+			exit 64
+		fi
+		case $var:$how in
+		*=:) [ $# -gt 0 ] || die 64 "option $opt needs a value (see $prog -h)"
+			val=$1; shift ;;
+		*=:*) ;;
+		*:=) die 64 "option $opt takes no value (see $prog -h)" ;;
+		*:bundled) set -- "-$val" "$@"; val=1 ;;
+		*) val=1 ;;
+		esac
+		case $var in
+		help) usage; exit 0 ;;
+		print_version) echo "httpmon.sh $version"; exit 0 ;;
+		esac
+		printf -v "${var%=}" %s "$val"
 	done
-	[ $# -le 1 ] || die 64 "one file at most (see $prog -h)"
-	[ $# -eq 0 ] || file=$1
+	[ $# -eq 0 ] || files=("$@")
 }
 
-# alert_options -- logalert's options for hooks and syslog, in alert_opts
-alert_options() {
-	alert_opts=()
-	[ -n "$on_alert" ] && alert_opts+=(--on-alert "$on_alert")
-	[ -n "$hook_timeout" ] && alert_opts+=(--hook-timeout "$hook_timeout")
-	[ -n "$syslog" ] && alert_opts+=(--syslog)
+# validate -- every option and file checked, each stage judging its own
+# options on empty input, before any process, FIFO or file exists
+validate() {
+	local f
+	check 64 alert
+	check 64 stats
+	check 64 logparse -f "$format"
+	[ -z "$poll" ] || check 64 logtail -N -p "$poll" /dev/null
+	[ -n "$ship" ] && [ -n "$collect" ] &&
+	    die 64 "--ship and --collect: one or the other"
+	check 64 logmerge -l "$late" -n "$sources"
+	check 64 logroll -s "$source"
+	case $replicas in [1-5]) ;; *) die 64 "--replicas $replicas: 1 to 5" ;; esac
+	[ -z "$metrics" ] || replaceable "$metrics"
+	[ -z "$collect" ] || return 0
+	for f in "${files[@]}"; do
+		case $f in
+		-) [ -z "$state" ] || die 64 "--state: not with standard input"
+			[ -n "$no_follow" ] || [ ${#files[@]} -eq 1 ] ||
+			    die 64 "-: standard input is followed alone" ;;
+		*.gz) [ -n "$no_follow" ] || die 64 "$f: compressed: replay it (-N)"
+			[ -z "$state" ] || die 64 "--state: not with compressed $f" ;;
+		esac
+		[ -n "$no_follow" ] && [ "$f" != - ] && [ ! -r "$f" ] &&
+		    die 66 "$f: $( [ -e "$f" ] && echo not readable || echo no such file)"
+	done
 	return 0
 }
 
-# check_options -- fail early with the stage's own message, before any
-# process or FIFO exists: each stage validates its options the same way.
-check_options() {
-	local out
-	alert_options
-	out=$(logalert -t "$threshold" -w "$window" "${alert_opts[@]}" \
-	    </dev/null 2>&1 >/dev/null) || die 64 "${out#logalert: }"
-	out=$(logstats -i "$interval" -n "$top" </dev/null 2>&1 >/dev/null) ||
-	    die 64 "${out#logstats: }"
-	out=$(logparse -f "$format" </dev/null 2>&1 >/dev/null) ||
-	    die 64 "${out#logparse: }"
-	if [ -n "$metrics" ]; then
-		out=$(logmetrics -o "$metrics" </dev/null 2>&1 >/dev/null) ||
-		    die "$?" "${out#logmetrics: }"
+# check STATUS CMD... -- CMD on empty input; if it refuses, its message
+# without its name, and exit STATUS
+check() {
+	local st=$1 out
+	shift
+	out=$("$@" </dev/null 2>&1 >/dev/null) || die "$st" "${out#*: }"
+}
+
+# replaceable FILE -- logmetrics can rename a new FILE into place: the
+# folder exists and is writable, FILE is no folder (nothing is created)
+replaceable() {
+	local dir
+	dir=$(dirname -- "$1")
+	[ -d "$dir" ] || die 74 "$1: No such file or directory"
+	[ ! -d "$1" ] || die 74 "$1: Is a directory"
+	[ -w "$dir" ] || die 74 "$1: Permission denied"
+}
+
+# alert [-s] -- logalert with the alert options; stats -- logstats with the
+# statistics ones: the same commands validate() checks and stages() runs
+alert() {
+	logalert -t "$threshold" -w "$window" ${on_alert:+--on-alert "$on_alert"} \
+	    ${hook_timeout:+--hook-timeout "$hook_timeout"} ${syslog:+--syslog} "$@"
+}
+
+stats() {
+	logstats -i "$interval" -n "$top"
+}
+
+# follow -- the log lines: the files followed (with idle ticks), replayed
+# (-N), standard input as it comes; or the fleet's rollups (--collect)
+follow() {
+	if [ -n "$collect" ]; then
+		natssub -r "$replicas" -- "$collect"
+	elif [ -n "$no_follow" ]; then
+		replay "${files[@]}"
+	elif [ "${files[0]}" = - ]; then
+		cat
+	else
+		logtail --ticks ${from_start:+-b} ${poll:+-p "$poll"} \
+		    ${state:+-s "$state"} -- "${files[@]}"
 	fi
-	if [ -n "$poll" ]; then
-		out=$(logtail -N -p "$poll" /dev/null 2>&1 >/dev/null) ||
-		    die 64 "${out#logtail: }"
+}
+
+# replay FILE... -- each file from its start to its end, in the order
+# given: a run of plain files through one logtail (and --state), .gz
+# through zcat, - standard input; the last failure's status
+replay() {
+	local run=() f rval=0
+	for f in "$@" ''; do
+		case $f in
+		-|*.gz|'')
+			if [ ${#run[@]} -gt 0 ]; then
+				logtail -N ${state:+-s "$state"} -- "${run[@]}" ||
+				    rval=$?
+				run=()
+			fi ;;
+		*) run+=("$f"); continue ;;
+		esac
+		case $f in
+		-) cat || rval=$? ;;
+		*.gz) zcat -- "$f" || rval=$? ;;
+		esac
+	done
+	return "$rval"
+}
+
+# parse -- hit records from the lines, or the rollups merged on one clock
+parse() {
+	if [ -n "$collect" ]; then
+		logmerge -l "$late" -n "$sources"
+	else
+		logparse -f "$format"
 	fi
-	[ -n "$ship" ] && [ -n "$collect" ] &&
-	    die 64 "--ship and --collect: one or the other"
-	out=$(logmerge -l "$late" -n "$sources" </dev/null 2>&1 >/dev/null) ||
-	    die 64 "${out#logmerge: }"
-	out=$(logroll -s "$source" </dev/null 2>&1 >/dev/null) ||
-	    die 64 "${out#logroll: }"
-	case $replicas in [1-5]) ;; *) die 64 "--replicas $replicas: 1 to 5" ;; esac
-	if [ -n "$no_follow" ] && [ -z "$collect" ] && [ ! -r "$file" ]; then
-		[ -e "$file" ] && die 66 "$file: not readable"
-		die 66 "$file: no such file"
+}
+
+# follower, parser -- the programs follow and parse run, to name them;
+# a replay through zcat or cat too is "replay" (zcat names the file)
+follower() {
+	if [ -n "$collect" ]; then echo natssub
+	elif [ -n "$no_follow" ]; then
+		case " ${files[*]} " in
+		*" - "*|*".gz "*) echo replay ;;
+		*) echo logtail ;;
+		esac
+	elif [ "${files[0]}" = - ]; then echo cat
+	else echo logtail
 	fi
+}
+
+parser() {
+	if [ -n "$collect" ]; then echo logmerge; else echo logparse; fi
 }
 
 cleanup() {
@@ -216,92 +302,73 @@ report() {
 	return 1
 }
 
-# source_stages -- the first two stages, in src1 and src2: the log
-# followed and parsed, or (--collect) the fleet's rollups, merged
-source_stages() {
-	local tail_opts=()
-	if [ -n "$collect" ]; then
-		src1=(natssub -r "$replicas" -- "$collect")
-		src2=(logmerge -l "$late" -n "$sources")
-		return
-	fi
-	if [ -n "$no_follow" ]; then
-		tail_opts=(--no-follow)
-	else
-		tail_opts=(--ticks)
-		[ -n "$from_start" ] && tail_opts+=(--from-start)
-		[ -n "$poll" ] && tail_opts+=(--poll "$poll")
-	fi
-	[ -n "$state" ] && tail_opts+=(--state "$state")
-	src1=(logtail "${tail_opts[@]}" -- "$file")
-	src2=(logparse -f "$format")
-}
-
-# shipping -- --ship: the log followed, parsed, rolled up and published
+# shipping EXITS -- --ship: the log followed, parsed, rolled up and
+# published; "name status" pairs to the file EXITS
 shipping() {
-	local src1 src2 statuses
-	source_stages
-	"${src1[@]}" | "${src2[@]}" | logroll -s "$source" |
-	    natspub -r "$replicas" -- "$ship"
-	statuses=("${PIPESTATUS[@]}")
-	echo "logtail ${statuses[0]} logparse ${statuses[1]}" \
-	    "logroll ${statuses[2]} natspub ${statuses[3]}" > "$workdir/status"
+	follow | parse | logroll -s "$source" | natspub -r "$replicas" -- "$ship"
+	local st=("${PIPESTATUS[@]}")
+	echo "$(follower) ${st[0]} $(parser) ${st[1]}" \
+	    "logroll ${st[2]} natspub ${st[3]}" > "$1"
 }
 
-# stages -- every stage but the renderer; exit statuses to $workdir/status
+# stages FIFO EXITS -- every stage but the renderer, logstats reading the
+# FIFO; "name status" pairs to the file EXITS.  logalert writes window
+# records (-s) for the dashboard and the metrics' window gauges.
 stages() {
-	local src1 src2 statuses stats_pid st status=
-	# window records: for the dashboard and the metrics' window gauges
-	[ -n "$dashboard$metrics" ] && status=--status
-	source_stages
-	{
-		logstats -i "$interval" -n "$top" < "$workdir/records" &
-		stats_pid=$!
-		"${src1[@]}" |
-		    "${src2[@]}" |
-		    logtee "$workdir/records" |
-		    logalert -t "$threshold" -w "$window" $status \
-		    "${alert_opts[@]}"
-		statuses=("${PIPESTATUS[@]}")
-		wait "$stats_pid"
-		st=$?
-		echo "${src1[0]} ${statuses[0]} ${src2[0]} ${statuses[1]}" \
-		    "logtee ${statuses[2]} logalert ${statuses[3]} logstats $st" \
-		    > "$workdir/status"
-	}
+	local stats_pid stats_st gauges=${dashboard:-$metrics}
+	stats < "$1" &
+	stats_pid=$!
+	follow | parse | logtee "$1" | alert ${gauges:+--status}
+	local st=("${PIPESTATUS[@]}")
+	wait "$stats_pid"
+	stats_st=$?
+	echo "$(follower) ${st[0]} $(parser) ${st[1]} logtee ${st[2]}" \
+	    "logalert ${st[3]} logstats $stats_st" > "$2"
 }
 
-# merged -- the stages' records, through logmetrics with --metrics
+# merged FIFO EXITS -- the stages' records, through logmetrics with --metrics
 merged() {
 	if [ -n "$metrics" ]; then
-		stages | logmetrics -o "$metrics"
-		echo "logmetrics ${PIPESTATUS[1]}" >> "$workdir/status"
+		stages "$@" | logmetrics -o "$metrics"
+		echo "logmetrics ${PIPESTATUS[1]}" >> "$2"
 	else
-		stages
+		stages "$@"
 	fi
 }
 
-# pipeline -- the stages, then logshow, or the FIFO that logview reads
+# render -- the merged records as text, or JSON Lines with --json
+render() {
+	if [ -n "$json" ]; then logjson; else logshow; fi
+}
+
+# pipeline DIR -- the stages, then the renderer, or the FIFO that logview
+# reads; the FIFOs, the exit statuses and the kept messages live in DIR
 pipeline() {
 	if [ -n "$ship" ]; then
-		shipping
+		shipping "$1/exits"
 	elif [ -n "$dashboard" ]; then
-		merged > "$workdir/view" 2> "$workdir/errors"
+		merged "$1/records" "$1/exits" > "$1/view" 2> "$1/errors"
 	else
-		merged | "$renderer"
+		merged "$1/records" "$1/exits" | render
+		echo "$(renderer) ${PIPESTATUS[1]}" >> "$1/exits"
 	fi
 }
 
-# use_dashboard -- logview, unless --plain or --json, or stdout is no terminal
-use_dashboard() {
-	[ -z "$plain$json" ] && [ -t 1 ] && [ "${TERM:-dumb}" != dumb ]
+renderer() {
+	if [ -n "$json" ]; then echo logjson; else echo logshow; fi
 }
 
-# run_dashboard -- logview in the foreground process group until it ends
-# (q, end of input, a signal), then the job stopped; logview's status
+# use_dashboard -- logview, unless --plain, --json or --ship, or stdout is
+# no terminal
+use_dashboard() {
+	[ -z "$plain$json$ship" ] && [ -t 1 ] && [ "${TERM:-dumb}" != dumb ]
+}
+
+# run_dashboard LABEL -- logview in the foreground process group until it
+# ends (q, end of input, a signal), then the job stopped; logview's status
 run_dashboard() {
 	local st
-	logview -l "$file" -w "$window" -t "$threshold" -i "$interval" \
+	logview -l "$1" -w "$window" -t "$threshold" -i "$interval" \
 	    < "$workdir/view" &
 	viewer=$!
 	wait "$viewer"
@@ -311,10 +378,23 @@ run_dashboard() {
 	return "$st"
 }
 
+# label -- what the dashboard watches: the fleet's URL or the files
+label() {
+	if [ -n "$collect" ]; then echo "$collect"
+	elif [ ${#files[@]} -eq 1 ]; then echo "${files[0]}"
+	else echo "${files[0]} +$((${#files[@]} - 1))"
+	fi
+}
+
 main() {
-	local failed=0 name st
+	local failed=0 st=0
 	parse_options "$@"
-	check_options
+	readonly threshold window interval top format from_start no_follow \
+	    state poll plain json on_alert hook_timeout syslog metrics ship \
+	    collect source late sources replicas files
+	validate
+	use_dashboard && dashboard=1
+	readonly dashboard
 	workdir=$(mktemp -d "${TMPDIR:-/tmp}/httpmon.XXXXXX") ||
 	    die 1 "cannot make a private folder"
 	trap cleanup EXIT
@@ -322,40 +402,30 @@ main() {
 	trap 'stop_all 15' TERM
 	trap 'stop_all 1' HUP
 	mkfifo -m 600 "$workdir/records" || die 1 "cannot make a FIFO"
-	[ -n "$collect" ] && file=$collect	# logview's label
-	if [ -z "$ship" ] && use_dashboard; then
-		dashboard=1
+	if [ -n "$dashboard" ]; then
 		mkfifo -m 600 "$workdir/view" || die 1 "cannot make a FIFO"
 	fi
 	set -m
-	pipeline &
+	pipeline "$workdir" &
 	job=$!
 	set +m
 	if [ -n "$dashboard" ]; then
-		run_dashboard
-		st=$?
-		wait "$job"
-		show_errors
-	else
-		wait "$job"
+		run_dashboard "$(label)"
 		st=$?
 	fi
+	wait "$job"
 	job=
-	if [ -s "$workdir/status" ]; then
-		set -- $(cat "$workdir/status")
+	show_errors
+	if [ -s "$workdir/exits" ]; then
+		set -- $(cat "$workdir/exits")
 		while [ $# -ge 2 ]; do
 			report "$1" "$2" || failed=1
 			shift 2
 		done
 	fi
-	if [ -n "$dashboard" ]; then
-		report logview "$st" || failed=1
-	elif [ -z "$ship" ]; then
-		report "$renderer" "$st" || failed=1
-	fi
+	[ -z "$dashboard" ] || report logview "$st" || failed=1
 	cleanup
-	[ "$failed" -eq 0 ] || exit 1
-	exit 0
+	exit "$failed"
 }
 
 main "$@"

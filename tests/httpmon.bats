@@ -193,3 +193,151 @@ expected_by_rule() {
 	assert_line --partial "total 30 hits"
 	refute_line --partial "total 70 hits"
 }
+
+# three_parts -- a CLF log in three consecutive parts (5, 20, then 2
+# hits/s for 100 s each) in a, b and c, and all of it in whole
+three_parts() {
+	cd "$BATS_TEST_TMPDIR"
+	loggen -f clf -r 5:100 > a
+	loggen -f clf -r 20:100 -s $((S + 100)) > b
+	loggen -f clf -r 2:100 -s $((S + 200)) > c
+	cat a b c > whole
+}
+
+# same_records FILE OUT -- OUT holds what a replay of FILE prints (the two
+# streams logshow merges may interleave differently: compared sorted)
+same_records() {
+	httpmon.sh -N -w 30 -t 8 "$1" 2>/dev/null | sort > "$BATS_TEST_TMPDIR/want"
+	sort "$2" | diff -u "$BATS_TEST_TMPDIR/want" -
+}
+
+@test "short options bundle: -bNw30 -t8 is -b -N -w 30 -t 8" {
+	three_parts
+	run --separate-stderr httpmon.sh -bNw30 -t8 whole
+	assert_success
+	printf '%s\n' "$output" > got
+	same_records whole got
+	assert_line --partial "High traffic generated an alert - hits = 255"
+}
+
+@test "every long option takes --opt=value as well as --opt value" {
+	local o v
+	# each with a value its stage refuses: the message shows it arrived
+	for o in threshold=ten window=0 time_window=0 time-window=0 interval=0 \
+	    top=x format=bogus poll=0 hook-timeout=0 late=x sources=x \
+	    replicas=9 source=; do
+		v=${o#*=} o=${o%%=*}
+		run -64 httpmon.sh -N "--$o=$v" /dev/null
+		local eq=$output
+		run -64 httpmon.sh -N "--$o" "$v" /dev/null
+		assert_equal "$eq" "$output"
+		refute_output --partial "unknown option"
+	done
+	run -64 httpmon.sh --ship=nats://a:1 --collect=nats://b:2
+	assert_output "httpmon.sh: --ship and --collect: one or the other"
+	run -74 httpmon.sh -N --metrics="$BATS_TEST_TMPDIR/none/m.prom" /dev/null
+	assert_output "httpmon.sh: $BATS_TEST_TMPDIR/none/m.prom: No such file or directory"
+	run -64 httpmon.sh -N --state="$BATS_TEST_TMPDIR/st" --on-alert=true -
+	assert_output "httpmon.sh: --state: not with standard input"
+	loggen -f clf -r 4:10 > "$BATS_TEST_TMPDIR/a.log"
+	run --separate-stderr httpmon.sh -N --state="$BATS_TEST_TMPDIR/st" \
+	    --on-alert="true" --format=clf --top=1 "$BATS_TEST_TMPDIR/a.log"
+	assert_success
+	assert_line --partial "total 40 hits"
+	[ -s "$BATS_TEST_TMPDIR/st" ]
+	run -64 httpmon.sh --plain=yes /dev/null
+	assert_output "httpmon.sh: option --plain takes no value (see httpmon.sh -h)"
+	run -64 httpmon.sh -bx /dev/null
+	assert_output --partial "unknown option -x"
+}
+
+@test "validation creates nothing: no --metrics file, no folder, when an option is bad" {
+	local tmp=$BATS_TEST_TMPDIR/tmp m=$BATS_TEST_TMPDIR/m.prom
+	mkdir "$tmp"
+	loggen -f clf -r 4:10 > "$BATS_TEST_TMPDIR/a.log"
+	run -64 env TMPDIR="$tmp" httpmon.sh -N --metrics "$m" -t ten "$BATS_TEST_TMPDIR/a.log"
+	run -64 env TMPDIR="$tmp" httpmon.sh -N --metrics "$m" --replicas 9 "$BATS_TEST_TMPDIR/a.log"
+	run -66 env TMPDIR="$tmp" httpmon.sh -N --metrics "$m" "$BATS_TEST_TMPDIR/missing.log"
+	[ ! -e "$m" ]
+	run ls -A "$tmp"
+	assert_output ""
+	# and a good run does write it
+	run --separate-stderr env TMPDIR="$tmp" httpmon.sh -N --metrics "$m" "$BATS_TEST_TMPDIR/a.log"
+	assert_success
+	[ -s "$m" ]
+}
+
+@test "replay of standard input (-): the same records as the file's" {
+	three_parts
+	run --separate-stderr httpmon.sh -N -w 30 -t 8 - < whole
+	assert_success
+	printf '%s\n' "$output" > got
+	same_records whole got
+	# and without -N: read as it comes, to its end, then exit
+	run --separate-stderr httpmon.sh --plain -w 30 -t 8 - < whole
+	assert_success
+	printf '%s\n' "$output" > got
+	same_records whole got
+}
+
+@test "live standard input: an alert while the writer is still writing, exit 0 at its end" {
+	local fifo=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out
+	mkfifo "$fifo"
+	httpmon.sh --plain -w 5 -t 5 -i 5 - < "$fifo" > "$out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	local mon=$!
+	exec 4> "$fifo"
+	loggen -f clf -r 20:10 -s "$(date +%s)" >&4	# 200 hits over 10 s of log time
+	# the pipe is still open: the alert came from records as they came
+	wait_for grep -q '^High traffic generated an alert' "$out"
+	run kill -0 "$mon"
+	assert_success
+	exec 4>&-
+	local st=0
+	wait "$mon" || st=$?
+	assert_equal "$st" 0
+}
+
+@test "live: several files followed together, the alert on their sum" {
+	local a=$BATS_TEST_TMPDIR/a.log b=$BATS_TEST_TMPDIR/b.log out=$BATS_TEST_TMPDIR/out
+	: > "$a"
+	: > "$b"
+	httpmon.sh -b -w 4 -t 10 -i 5 --plain "$a" "$b" > "$out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	local mon=$!
+	# 7 hits/s into each: over the threshold only together
+	loggen -L -f clf -r 7:8 -o "$a" 3>&- &
+	local ga=$!
+	loggen -L -f clf -r 7:8 -o "$b" 3>&- &
+	local gb=$!
+	wait_for grep -q '^High traffic generated an alert' "$out"
+	kill "$mon" "$ga" "$gb" 2>/dev/null || true
+	wait "$mon" || true
+	wait "$ga" || true
+	wait "$gb" || true
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+}
+
+@test "replay of rotated logs in order, the oldest compressed: the records of the whole" {
+	three_parts
+	gzip a
+	run --separate-stderr httpmon.sh -N -w 30 -t 8 a.gz b c
+	assert_success
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" > got
+	same_records whole got
+	# in another order the clock runs back: late records
+	run --separate-stderr httpmon.sh -N -w 30 -t 8 c b a.gz
+	[[ "$stderr" == *"late record"* ]]
+}
+
+@test "several inputs: a compressed log is only replayed, - is followed alone" {
+	printf 'x\n' | gzip > "$BATS_TEST_TMPDIR/a.gz"
+	run -64 httpmon.sh "$BATS_TEST_TMPDIR/a.gz"
+	assert_output "httpmon.sh: $BATS_TEST_TMPDIR/a.gz: compressed: replay it (-N)"
+	run -64 httpmon.sh - /dev/null
+	assert_output "httpmon.sh: -: standard input is followed alone"
+	run -64 httpmon.sh -N -s "$BATS_TEST_TMPDIR/st" "$BATS_TEST_TMPDIR/a.gz"
+	assert_output "httpmon.sh: --state: not with compressed $BATS_TEST_TMPDIR/a.gz"
+	run -66 httpmon.sh -N /dev/null "$BATS_TEST_TMPDIR/missing.log"
+	assert_output "httpmon.sh: $BATS_TEST_TMPDIR/missing.log: no such file"
+}
