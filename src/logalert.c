@@ -64,7 +64,8 @@ usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hsV] "
 	    "[-t threshold] [-w window] [--hook-timeout secs]\n"
-	    "                [--on-alert command] [--syslog] [file ...]\n",
+	    "                [--on-alert command] [--replay-hooks] [--syslog] "
+	    "[file ...]\n",
 	    getprogname());
 	exit(status);
 }
@@ -359,11 +360,13 @@ setup(struct alerter *a, int64_t window, int64_t threshold, int status)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_HOOK_TIMEOUT = 256, OPT_ON_ALERT, OPT_SYSLOG };
+	enum { OPT_HOOK_TIMEOUT = 256, OPT_ON_ALERT, OPT_REPLAY_HOOKS,
+	    OPT_SYSLOG };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
 		{ "on-alert", required_argument, NULL, OPT_ON_ALERT },
+		{ "replay-hooks", no_argument, NULL, OPT_REPLAY_HOOKS },
 		{ "status", no_argument, NULL, 's' },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "threshold", required_argument, NULL, 't' },
@@ -399,6 +402,9 @@ main(int argc, char *argv[])
 		case OPT_ON_ALERT:
 			notify.hook = optarg;
 			break;
+		case OPT_REPLAY_HOOKS:
+			notify.replay = 1;
+			break;
 		case OPT_SYSLOG:
 			notify.syslog = 1;
 			break;
@@ -423,6 +429,7 @@ main(int argc, char *argv[])
 	emit_seconds(&a);	/* what came late after the last evaluation */
 	bad_summary(&a.bad);
 	bad_summary(&a.late);
+	notify_finish(&a.notify);
 	out_finish(&a.out);
 	free(a.count);
 	free(a.changed);
