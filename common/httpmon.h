@@ -51,7 +51,8 @@ enum alert_field {
 enum rec_type {
 	REC_UNKNOWN, REC_COMMENT, REC_HIT, REC_TICK, REC_ALERT, REC_RECOVER,
 	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD, REC_WINDOW,
-	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD, REC_NTYPES
+	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD, REC_SECOND,
+	REC_NTYPES
 };
 
 /*
@@ -76,6 +77,9 @@ enum window_field {
 	WINDOW_TYPE, WINDOW_TIME, WINDOW_HITS, WINDOW_AVG, WINDOW_THRESHOLD,
 	WINDOW_LASTSEC, WINDOW_NFIELDS
 };
+
+/* Field indexes of a second record (logalert -s: a count grown late). */
+enum second_field { SECOND_TYPE, SECOND_TIME, SECOND_HITS, SECOND_NFIELDS };
 
 /* Field indexes of a stats record. */
 enum stats_field {

@@ -18,6 +18,10 @@
  *
  * With -s, every evaluation at t also writes a window record: the hits
  * and average it saw, and the hits of second t-1 alone, for a live view.
+ * A hit that comes late, for a second already reported and still in the
+ * window, marks that second changed; the next evaluation first writes a
+ * second record (its count now) for each changed second, once, so that
+ * a chart built from the records sums to the window's hits.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -41,6 +45,9 @@ struct alerter {
 	char		 thrtext[32];	/* the threshold as written out */
 	uint64_t	*count;		/* count[s % W]: hits in second s */
 	uint64_t	 sum;		/* hits in [T+1-W, T] */
+	unsigned char	*changed;	/* -s: changed[s % W], s grew late */
+	int64_t		*changes;	/* -s: those seconds, in order */
+	size_t		 nchanges;
 	int64_t		 now;		/* T, the largest time seen */
 	int		 started;	/* a time has been seen */
 	int		 alerting;
@@ -57,7 +64,8 @@ usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hsV] "
 	    "[-t threshold] [-w window] [--hook-timeout secs]\n"
-	    "                [--on-alert command] [--syslog] [file ...]\n",
+	    "                [--on-alert command] [--replay-hooks] [--syslog] "
+	    "[file ...]\n",
 	    getprogname());
 	exit(status);
 }
@@ -151,14 +159,39 @@ emit_window(struct alerter *a, int64_t t, uint64_t hits, uint64_t lastsec)
 	out_end(&a->out);
 }
 
+/*
+ * emit_seconds -- with -s, a second record for each second whose count
+ * grew after it was reported, with its count now: each once, in the order
+ * they changed.  Every one was caused by a hit: O(1) amortised per hit.
+ */
+static void
+emit_seconds(struct alerter *a)
+{
+	size_t i;
+	int64_t s;
+
+	for (i = 0; i < a->nchanges; i++) {
+		s = a->changes[i];
+		out_str(&a->out, "second\t");
+		out_int(&a->out, s);
+		out_char(&a->out, '\t');
+		out_int(&a->out, (int64_t)a->count[s % a->window]);
+		out_end(&a->out);
+		a->changed[s % a->window] = 0;
+	}
+	a->nchanges = 0;
+}
+
 /* evaluate -- apply the rule at second boundary t, window sum hits */
 static void
 evaluate(struct alerter *a, int64_t t, uint64_t hits)
 {
 	int over = over_threshold(a, hits);
 
-	if (a->status)
+	if (a->status) {
+		emit_seconds(a);
 		emit_window(a, t, hits, a->count[(t - 1) % a->window]);
+	}
 
 	if (over && !a->alerting) {
 		a->alerting = 1;
@@ -206,27 +239,25 @@ clock_to(struct alerter *a, int64_t t)
 		advance(a, t);
 }
 
-/* add_hit -- count a hit at time t; 0, or -1 if it is late */
-static int
-add_hit(struct alerter *a, int64_t t)
-{
-	clock_to(a, t);
-	if (t < a->now + 1 - a->window)
-		return -1;
-	a->count[t % a->window]++;
-	a->sum++;
-	return 0;
-}
-
-/* add_hits -- count n hits of a roll record at time t; -1 if late */
+/*
+ * add_hits -- count n hits at time t; 0, or -1 if they are late.  With
+ * -s, a second before T was already reported (or never will be): its
+ * change is noted for the next evaluation's second records.
+ */
 static int
 add_hits(struct alerter *a, int64_t t, uint64_t n)
 {
+	int64_t slot = t % a->window;
+
 	clock_to(a, t);
 	if (t < a->now + 1 - a->window)
 		return -1;
-	a->count[t % a->window] += n;
+	a->count[slot] += n;
 	a->sum += n;
+	if (a->status && t < a->now && !a->changed[slot]) {
+		a->changed[slot] = 1;
+		a->changes[a->nchanges++] = t;
+	}
 	return 0;
 }
 
@@ -291,7 +322,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	}
 	if (r.type == REC_TICK)
 		clock_to(a, t);
-	else if (add_hit(a, t) != 0)
+	else if (add_hits(a, t, 1) != 0)
 		bad_report(&a->late, lineno, "late record, dropped",
 		    r.field[1], r.len[1]);
 }
@@ -308,10 +339,14 @@ run(void *ctx, int fd, const char *name)
 }
 
 static void
-setup(struct alerter *a, int64_t window, int64_t threshold)
+setup(struct alerter *a, int64_t window, int64_t threshold, int status)
 {
 	memset(a, 0, sizeof(*a));
 	a->window = window;
+	a->status = status;
+	if (status && ((a->changed = calloc((size_t)window, 1)) == NULL ||
+	    (a->changes = calloc((size_t)window, sizeof(int64_t))) == NULL))
+		err(EXIT_FAIL, "calloc");
 	a->threshold = threshold;
 	format_threshold(a->thrtext, sizeof(a->thrtext), threshold);
 	if ((a->count = calloc((size_t)window, sizeof(*a->count))) == NULL)
@@ -325,11 +360,13 @@ setup(struct alerter *a, int64_t window, int64_t threshold)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_HOOK_TIMEOUT = 256, OPT_ON_ALERT, OPT_SYSLOG };
+	enum { OPT_HOOK_TIMEOUT = 256, OPT_ON_ALERT, OPT_REPLAY_HOOKS,
+	    OPT_SYSLOG };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
 		{ "on-alert", required_argument, NULL, OPT_ON_ALERT },
+		{ "replay-hooks", no_argument, NULL, OPT_REPLAY_HOOKS },
 		{ "status", no_argument, NULL, 's' },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "threshold", required_argument, NULL, 't' },
@@ -365,6 +402,9 @@ main(int argc, char *argv[])
 		case OPT_ON_ALERT:
 			notify.hook = optarg;
 			break;
+		case OPT_REPLAY_HOOKS:
+			notify.replay = 1;
+			break;
 		case OPT_SYSLOG:
 			notify.syslog = 1;
 			break;
@@ -381,15 +421,18 @@ main(int argc, char *argv[])
 		    "number from 0 to 1000000000, at most 6 decimals)", thr);
 
 	catch_stop_signals();
-	setup(&a, window, threshold);
-	a.status = status;
+	setup(&a, window, threshold, status);
 	a.notify = notify;
 	notify_start(&a.notify);
 	out_str(&a.out, RECORDS_HEADER "\n");
 	rval = each_input(argc, argv, "stdin", run, &a);
+	emit_seconds(&a);	/* what came late after the last evaluation */
 	bad_summary(&a.bad);
 	bad_summary(&a.late);
+	notify_finish(&a.notify);
 	out_finish(&a.out);
 	free(a.count);
+	free(a.changed);
+	free(a.changes);
 	return rval;
 }

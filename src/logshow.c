@@ -228,6 +228,7 @@ render(struct show *sh, char *line, size_t len)
 	case REC_TICK:
 	case REC_BAD:
 	case REC_WINDOW:
+	case REC_SECOND:
 		return 0;
 	case REC_ALERT:
 	case REC_RECOVER:

@@ -595,6 +595,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	case REC_SECTION:
 	case REC_METHOD:
 	case REC_WINDOW:
+	case REC_SECOND:
 		break;
 	case REC_HIT:
 		if (r.truncated)

@@ -221,6 +221,24 @@ do_window(struct view *v, struct record *r)
 	return 0;
 }
 
+/*
+ * do_second -- a second record of logalert -s: second TIME, already
+ * charted, has more hits now (lines that came late): its bar grows.
+ */
+static int
+do_second(struct view *v, struct record *r)
+{
+	int64_t f[SECOND_NFIELDS], s;
+
+	if (rec_numbers(r, f, SECOND_NFIELDS) == -1)
+		return -1;
+	s = f[SECOND_TIME];
+	if (v->hist_last >= 0 && s <= v->hist_last &&
+	    s > v->hist_last - HIST && s >= v->hist_first)
+		v->hist[s % HIST] = (uint64_t)f[SECOND_HITS];
+	return 0;
+}
+
 /* do_stats -- the head of a logstats block: a new latest interval */
 static int
 do_stats(struct view *v, struct record *r)
@@ -300,6 +318,8 @@ handle_line(struct view *v, char *line, size_t len)
 		return do_alert(v, &r);
 	case REC_WINDOW:
 		return do_window(v, &r);
+	case REC_SECOND:
+		return do_second(v, &r);
 	case REC_STATS:
 		return do_stats(v, &r);
 	case REC_SECTION:

@@ -194,3 +194,56 @@ hit() {
 	[[ "$stderr" == *"stdin:1: unknown record type: xxx"* ]]
 	[[ "$stderr" == *"stdin: 1 bad record"* ]]
 }
+
+# chart_check W FILE -- replay logalert -s's records in FILE as a chart
+# does (a window record sets the bar of TIME-1, a second record resets
+# the bar of its second) and check that at every window record the bars
+# of [TIME-W, TIME-1] sum to the window's HITS; prints the checks made
+chart_check() {
+	awk -F '\t' -v w="$1" '
+	    $1 == "second" { bar[$2] = $3 }
+	    $1 == "window" {
+		bar[$2 - 1] = $6
+		sum = 0
+		for (s = $2 - w; s < $2; s++)
+			sum += bar[s]
+		if (sum != $3) {
+			printf "at %d the bars sum to %d, the window says %d\n",
+			    $2, sum, $3
+			bad = 1
+		}
+		n++
+	    }
+	    END { print n " windows"; exit bad }' "$2"
+}
+
+@test "-s: a second's count that grows after it was charted is sent again, so the bars sum to the window" {
+	local in="$BATS_TEST_TMPDIR/in.rec" out="$BATS_TEST_TMPDIR/out.rec"
+	# -j 3: each line up to 3 s early, out of order
+	loggen -f combined -r 20:30,200:20,20:30 -j 3 | logparse > "$in"
+	logalert -s -w 10 -t 50 "$in" > "$out"
+	run grep -c '^second' "$out"
+	[ "$output" -gt 10 ]
+	run chart_check 10 "$out"
+	assert_success
+	assert_output '79 windows'
+}
+
+@test "-s: the second records come before the window record of their evaluation, each second once" {
+	local in="$BATS_TEST_TMPDIR/in.rec"
+	{
+		echo '#httpmon-records 1'
+		for t in 100 101 100 100 102 101 100 99 103; do
+			printf 'hit\t%s\t-\t-\tGET\t/\t/\t200\t1\t-\t-\n' "$t"
+		done
+	} > "$in"
+	run -0 logalert -s -w 5 -t 100 "$in"
+	assert_output "#httpmon-records 1
+window	101	1	0.20	100	1
+second	100	3
+window	102	4	0.80	100	1
+second	101	2
+second	100	4
+second	99	1
+window	103	8	1.60	100	1"
+}

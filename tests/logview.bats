@@ -243,6 +243,27 @@ job_pgid() {
 	assert_output "exit 0"
 }
 
+@test "logview alone: a second record raises a bar already drawn (lines that came late)" {
+	{
+		printf '#httpmon-records 1\n'
+		for t in $(seq 1001 1010); do
+			printf 'window\t%s\t%s\t0.10\t1\t1\n' "$t" $((t - 1000))
+		done
+		# seconds 1006 and 1007 got 3 more hits each after their report
+		printf 'second\t1006\t4\nsecond\t1007\t4\n'
+		# a second no longer on the chart, or never drawn: ignored
+		printf 'second\t17\t9\nsecond\t5000\t9\n'
+		printf 'window\t1011\t16\t1.60\t1\t1\n'
+	} > "$BATS_TEST_TMPDIR/records"
+	start 80 24 "logview -l access.log -w 10 records"
+	wait_screen 'end of input'
+	run screen
+	refute_output --partial malformed
+	# the chart's top is the 4 hits of 1006 and 1007, the others are 1
+	assert_line --regexp '^    4\| +##$'
+	assert_line --regexp '^    1\|-+###########$'
+}
+
 @test "logview: -h, -V, a bad option, and no terminal" {
 	run -0 logview -h
 	assert_output "usage: logview [-hV] [-i interval] [-l log] [-t threshold] [-w window] [file]"
