@@ -26,7 +26,7 @@ PATH="$here:$PATH"
 
 threshold=10 window=120 interval=10 top=5 format=auto
 from_start= no_follow= state= poll= plain= json=
-on_alert= hook_timeout= syslog= metrics=
+on_alert= hook_timeout= replay_hooks= syslog= metrics=
 ship= collect= source=$(hostname 2>/dev/null || echo web)
 late=10 sources=1 replicas=1
 files=(/tmp/access.log)
@@ -37,7 +37,8 @@ usage() {
 	cat <<USAGE
 usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
        [-s statefile] [-t threshold] [-w window] [--hook-timeout secs]
-       [--json] [--metrics file] [--on-alert command] [--plain] [--syslog]
+       [--json] [--metrics file] [--on-alert command] [--plain]
+       [--replay-hooks] [--syslog]
        [--ship url [--source name] | --collect url [--late secs]
        [--sources n]] [--replicas n] [file ...]
   -t, --threshold N        alert when the average hits/s over the window
@@ -58,6 +59,7 @@ usage: $prog [-bhNV] [-f format] [-i interval] [-n top] [-p secs]
                            detached, the event in HTTPMON_* variables
       --hook-timeout SECS  kill a hook still running after SECS (default 10)
       --syslog             also send alerts and recoveries to syslog
+      --replay-hooks       run hooks and syslog for events older than 600 s too
       --metrics FILE       keep FILE up to date in the Prometheus text format
                            (for node_exporter's textfile collector)
       --ship URL           fleet: follow the log, roll it up per second and
@@ -105,6 +107,7 @@ option_var() {
 	--plain) echo plain ;;
 	--json) echo json ;;
 	--syslog) echo syslog ;;
+	--replay-hooks) echo replay_hooks ;;
 	-h|--help) echo help ;;
 	-V|--version) echo print_version ;;
 	*) return 1 ;;
@@ -198,7 +201,8 @@ replaceable() {
 # statistics ones: the same commands validate() checks and stages() runs
 alert() {
 	logalert -t "$threshold" -w "$window" ${on_alert:+--on-alert "$on_alert"} \
-	    ${hook_timeout:+--hook-timeout "$hook_timeout"} ${syslog:+--syslog} "$@"
+	    ${hook_timeout:+--hook-timeout "$hook_timeout"} ${syslog:+--syslog} \
+	    ${replay_hooks:+--replay-hooks} "$@"
 }
 
 stats() {
@@ -390,7 +394,7 @@ main() {
 	local failed=0 st=0
 	parse_options "$@"
 	readonly threshold window interval top format from_start no_follow \
-	    state poll plain json on_alert hook_timeout syslog metrics ship \
+	    state poll plain json on_alert hook_timeout replay_hooks syslog metrics ship \
 	    collect source late sources replicas files
 	validate
 	use_dashboard && dashboard=1

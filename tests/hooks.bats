@@ -150,6 +150,21 @@ live_alerter() {
 	assert_output $'HTTPMON_KIND=recover\nHTTPMON_THRESHOLD=5\nHTTPMON_WINDOW=10'
 }
 
+@test "httpmon.sh replays an old log without paging, unless --replay-hooks" {
+	loggen -f clf -r 2:30,12:30,1:60 > "$T/old.log"	# 2019: long past
+	run --separate-stderr httpmon.sh -N -w 10 -t 5 -i 60 \
+	    --on-alert "$T/record-hook" "$T/old.log"
+	assert_success
+	assert_output --partial 'High traffic generated an alert'
+	[[ "$stderr" == "logalert: 2 alert and recovery events more than 600 s before the clock"* ]]
+	[ ! -e "$T/got.alert" ]
+	run --separate-stderr httpmon.sh -N -w 10 -t 5 -i 60 --replay-hooks \
+	    --on-alert "$T/record-hook" "$T/old.log"
+	assert_success
+	wait_for test -f "$T/got.alert"
+	wait_for test -f "$T/got.recover"
+}
+
 # need_python -- the stand-in servers are small Python programs
 need_python() {
 	command -v python3 >/dev/null 2>&1 || skip "no python3"
