@@ -5,8 +5,8 @@
  *
  * The hash is fixed, never seeded: SipHash-1-3 under the all-zero key.
  * A sketch then depends only on the keys added, so a replay gives the
- * same count every run and sketches made anywhere merge (the register
- * by register maximum).  The top HLL_BITS bits of the hash pick the
+ * same count every run, and sketches made anywhere could be merged (the
+ * register by register maximum) to count the hosts of a whole fleet.  The top HLL_BITS bits of the hash pick the
  * register, which keeps the longest run of leading zeros (plus one)
  * of the other bits.
  */
@@ -25,17 +25,6 @@ hll_add(struct hll *h, const void *p, size_t n)
 
 	if (rank > h->reg[i])
 		h->reg[i] = rank;
-}
-
-/* hll_merge -- add every key of b to a */
-void
-hll_merge(struct hll *a, const struct hll *b)
-{
-	size_t i;
-
-	for (i = 0; i < HLL_REGS; i++)
-		if (b->reg[i] > a->reg[i])
-			a->reg[i] = b->reg[i];
 }
 
 /*

@@ -239,7 +239,8 @@ enum status_class status_class(const char *, size_t);
 /* grow_array.c: make room in an array by doubling it; exits on failure */
 void	*grow_array(void *, size_t *, size_t, size_t, size_t);
 
-/* fnv1a.c: the 64-bit FNV-1a hash of bytes */
+/* fnv1a.c: the 64-bit FNV-1a hash of bytes (unkeyed: never for a table
+   whose keys come from log data, see siphash.c) */
 #define FNV1A_START	UINT64_C(14695981039346656037)
 uint64_t fnv1a(uint64_t, const void *, size_t);
 
@@ -260,7 +261,6 @@ struct hll {
 	uint8_t		 reg[HLL_REGS];
 };
 void	 hll_add(struct hll *, const void *, size_t);
-void	 hll_merge(struct hll *, const struct hll *);
 uint64_t hll_count(const struct hll *);
 
 /* signals.c: the stop policy.  SIGINT, SIGTERM and SIGHUP ask a program
