@@ -86,7 +86,8 @@ enum stats_field {
 	STATS_TYPE, STATS_END, STATS_INTERVAL, STATS_HITS, STATS_RATE,
 	STATS_BYTES, STATS_TOTAL_HITS, STATS_TOTAL_BYTES, STATS_2XX,
 	STATS_3XX, STATS_4XX, STATS_5XX, STATS_OTHER, STATS_HOSTS,
-	STATS_LATE, STATS_BAD, STATS_NFIELDS
+	STATS_LATE, STATS_BAD, STATS_FOLDED, STATS_FOLDED_METHODS,
+	STATS_HOSTS_APPROX, STATS_NFIELDS
 };
 
 /* Field indexes of a section record (one of the top N of an interval). */
@@ -242,9 +243,29 @@ enum status_class status_class(const char *, size_t);
 /* grow_array.c: make room in an array by doubling it; exits on failure */
 void	*grow_array(void *, size_t *, size_t, size_t, size_t);
 
-/* fnv1a.c: the 64-bit FNV-1a hash of bytes */
+/* fnv1a.c: the 64-bit FNV-1a hash of bytes (unkeyed: never for a table
+   whose keys come from log data, see siphash.c) */
 #define FNV1A_START	UINT64_C(14695981039346656037)
 uint64_t fnv1a(uint64_t, const void *, size_t);
+
+/* siphash.c: SipHash-1-3, keyed: the hash of every table whose keys come
+   from log data, under a key drawn at random for each run */
+struct hashkey {
+	uint64_t	 k[2];
+};
+uint64_t siphash(const struct hashkey *, const void *, size_t);
+void	 hashkey_random(struct hashkey *);
+
+/* hll.c: HyperLogLog, an approximate distinct count in 16 KiB under one
+   fixed hash (SipHash-1-3, the all-zero key), so that sketches merge and
+   replays agree */
+#define HLL_BITS	14
+#define HLL_REGS	(1 << HLL_BITS)
+struct hll {
+	uint8_t		 reg[HLL_REGS];
+};
+void	 hll_add(struct hll *, const void *, size_t);
+uint64_t hll_count(const struct hll *);
 
 /* signals.c: the stop policy.  SIGINT, SIGTERM and SIGHUP ask a program
    to stop at a record boundary; one that comes while a write blocks

@@ -21,7 +21,12 @@
  *
  * A group's sums live in an open-addressing hash table over an arena of
  * key bytes; both are reused from group to group, so the hot path does
- * not allocate once they have grown to the busiest second.
+ * not allocate once they have grown to the busiest second.  The table is
+ * keyed by SipHash under a per-run random key (no colliding keys can be
+ * made offline), and bounded: a group that reaches GROUP_SUMS sums or
+ * GROUP_BYTES bytes of keys is written at once, as when input would
+ * block.  The output stays exact for its readers (a second group at the
+ * same T changes nothing); only the same key may then be written twice.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -36,6 +41,8 @@
 #define OUT_BUFSIZE	(64 * 1024)
 #define SEQ_MAX		(INT64_MAX / 2)
 #define RUN_ALIGN	(INT64_C(1) << 20)	/* logmerge: a run's start */
+#define GROUP_SUMS	4096		/* a group is written at this many sums */
+#define GROUP_BYTES	(256 * 1024)	/* ... or this many bytes of keys */
 
 /* One sum of a group: a (second, section, method, status) or a host. */
 struct ent {
@@ -65,6 +72,7 @@ struct roller {
 	size_t		 key_cap;
 	size_t		*order;		/* scratch: ent indexes to write */
 	size_t		 order_cap;
+	struct hashkey	 hkey;		/* the table's hash key, this run's */
 	struct out	 out;
 	struct badinput	 bad;
 };
@@ -78,13 +86,14 @@ usage(int status)
 	exit(status);
 }
 
-/* hash_key -- FNV-1a over the second, the kind and the key bytes */
+/* hash_key -- SipHash of the key bytes, then of it, the second and the kind */
 static uint64_t
-hash_key(int64_t t, int ishost, const char *k, size_t n)
+hash_key(const struct hashkey *hk, int64_t t, int ishost, const char *k,
+    size_t n)
 {
-	uint64_t h = fnv1a(FNV1A_START ^ (uint64_t)ishost, &t, sizeof(t));
+	uint64_t v[3] = { siphash(hk, k, n), (uint64_t)t, (uint64_t)ishost };
 
-	return fnv1a(h, k, n);
+	return siphash(hk, v, sizeof(v));
 }
 
 /* rehash -- double the table and put every sum back in it */
@@ -116,7 +125,7 @@ find(struct roller *r, int64_t t, int ishost, const char *k,
     const size_t len[3])
 {
 	size_t n = len[0] + len[1] + len[2], mask, s;
-	uint64_t h = hash_key(t, ishost, k, n);
+	uint64_t h = hash_key(&r->hkey, t, ishost, k, n);
 	struct ent *e;
 
 	if (r->nent + 1 > r->table_cap / 2)
@@ -259,6 +268,11 @@ add_hit(struct roller *r, struct record *rec, int64_t t, int64_t bytes)
 	int i, fld[3] = { HIT_SECTION, HIT_METHOD, HIT_STATUS };
 
 	clock_to(r, t);
+	/* A full group is written now: the table never grows past its cap. */
+	if (r->nent + 2 > GROUP_SUMS || r->arena_len + rec->len[HIT_SECTION] +
+	    rec->len[HIT_METHOD] + rec->len[HIT_STATUS] + rec->len[HIT_HOST] >
+	    GROUP_BYTES)
+		flush_group(r);
 	/* The key: section, method, status, unescaped (re-escaped on output). */
 	for (i = 0; i < 3; i++) {
 		len[i] = rec_unescape(rec->field[fld[i]], rec->len[fld[i]]);
@@ -391,6 +405,7 @@ main(int argc, char *argv[])
 	int ch, rval;
 
 	memset(&r, 0, sizeof(r));
+	hashkey_random(&r.hkey);
 	r.seq = -1;
 	while ((ch = getopt_long(argc, argv, "hS:s:V", longopts, NULL)) != -1)
 		switch (ch) {

@@ -101,6 +101,7 @@ show_alert(struct show *sh, struct record *r)
  * show_stats -- the head of a group:
  *   [2019-02-07T21:11:10Z] last 10s: 123 hits (12.30/s), 45.6 KiB
  *     total 4567 hits, 1.2 MiB | hosts 4 | late 0 | bad 0
+ *     other sections 12  other methods 1	(only if any were folded)
  *     status 2xx 120  3xx 0  4xx 2  5xx 1  other 0
  */
 static int
@@ -128,9 +129,17 @@ show_stats(struct show *sh, struct record *r)
 	out_label(o, "\n  total ", v[STATS_TOTAL_HITS]);
 	out_str(o, v[STATS_TOTAL_HITS] == 1 ? " hit, " : " hits, ");
 	out_str(o, b2);
-	out_label(o, " | hosts ", v[STATS_HOSTS]);
+	/* An estimate (past logstats' cap on exact hosts) says so: "~". */
+	out_label(o, v[STATS_HOSTS_APPROX] ? " | hosts ~" : " | hosts ",
+	    v[STATS_HOSTS]);
 	out_label(o, " | late ", v[STATS_LATE]);
 	out_label(o, " | bad ", v[STATS_BAD]);
+	/* Hits of keys past logstats' caps, in no section or method line. */
+	if (v[STATS_FOLDED] > 0)
+		out_label(o, "\n  other sections ", v[STATS_FOLDED]);
+	if (v[STATS_FOLDED_METHODS] > 0)
+		out_label(o, v[STATS_FOLDED] > 0 ? "  other methods " :
+		    "\n  other methods ", v[STATS_FOLDED_METHODS]);
 	out_label(o, "\n  status 2xx ", v[STATS_2XX]);
 	out_label(o, "  3xx ", v[STATS_3XX]);
 	out_label(o, "  4xx ", v[STATS_4XX]);

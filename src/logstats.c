@@ -6,10 +6,26 @@
  * closes: a stats record, the top N sections and every method seen.  At
  * most two intervals are open at once (the one the clock is in and the
  * one before it, in its grace period); per interval, memory is one hash
- * table entry per distinct section, host and method, in tables grown
- * once and emptied, not freed, when the interval closes.
+ * table entry per distinct section, host and method, up to a cap:
+ *
+ *   sections	8192 keys or 256 KiB of names; past it a new section's
+ *		hits are FOLDED (counted in the stats, in no section)
+ *   methods	64 keys or 4 KiB of names; past it FOLDED_METHODS
+ *   hosts	4096 keys or 64 KiB of names counted exactly; past it
+ *		every host goes to a HyperLogLog sketch (hll.c, 16 KiB)
+ *		and HOSTS is its estimate, HOSTS_APPROX 1
+ *
+ * The tables are keyed by SipHash under a per-run random key, so that
+ * colliding keys cannot be computed offline; nothing written depends on
+ * the key (tables are sorted before they are written).  A table is
+ * emptied but kept when its interval closes, unless it grew past
+ * KEEP_KEYS keys or KEEP_NAMES bytes of names: then it is freed and the
+ * memory given back, so that a spike does not hold memory for good.
  */
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +38,8 @@
 #define OUT_BUFSIZE	(256 * 1024)	/* >= 64 KiB: a block is one write */
 #define NAME_MAX_OUT	200		/* bytes of a section name written */
 #define JUMP_MAX	60		/* intervals of empties written at once */
+#define KEEP_KEYS	1024		/* a table bigger than this is freed */
+#define KEEP_NAMES	(64 * 1024)	/* ... and one with more name bytes */
 
 /* The counts of a section, host or method in an interval, by its name. */
 struct tally {
@@ -30,17 +48,26 @@ struct tally {
 	uint64_t	 s4xx;
 	uint64_t	 s5xx;
 	uint64_t	 hash;
-	size_t		 off;		/* the name is at names + off ... */
-	size_t		 len;
-	const char	*name;		/* ... of its keytab, here */
+	uint32_t	 off;		/* the name is at names + off */
+	uint32_t	 len;
+	const char	*name;		/* set by sort_keys, for ranking */
 };
+
+/* The cap on the keys of a table: keys, and bytes of their names. */
+struct keycap {
+	size_t		 keys;
+	size_t		 names;
+};
+static const struct keycap SECTIONS_CAP = { 8192, 256 * 1024 };
+static const struct keycap METHODS_CAP = { 64, 4 * 1024 };
+static const struct keycap HOSTS_CAP = { 4096, 64 * 1024 };
 
 /*
  * The keys of one kind in one interval: an open-addressing hash table
  * (linear probing) of indexes into a dense array of keys, their names
- * back to back in one buffer.  Grown when half full, emptied but kept
- * when the interval closes: once the busiest interval has been seen, a
- * hit allocates nothing.
+ * back to back in one buffer.  Grown when half full, up to its cap;
+ * emptied and kept when the interval closes if small (then, once the
+ * busiest interval has been seen, a hit allocates nothing), freed if not.
  */
 struct keytab {
 	uint32_t	*slot;		/* cap entries: 0 empty, else index + 1 */
@@ -51,6 +78,7 @@ struct keytab {
 	char		*names;
 	size_t		 nameslen;
 	size_t		 namescap;
+	const struct keycap *max;	/* the cap: never more keys than it */
 };
 
 /* One open interval [k*I, (k+1)*I); used = 0 when the slot is free. */
@@ -64,6 +92,9 @@ struct interval {
 	uint64_t	 late;
 	uint64_t	 late_bytes;
 	uint64_t	 bad;
+	uint64_t	 folded;	/* hits of sections past the cap */
+	uint64_t	 folded_methods; /* hits of methods past the cap */
+	struct hll	*hll;		/* hosts past the cap, or NULL */
 	/* The tables last: interval_open zeroes what comes before them. */
 	struct keytab	 sections;
 	struct keytab	 hosts;
@@ -84,6 +115,7 @@ struct stats {
 	struct interval	 slot[2];	/* interval k lives in slot[k & 1] */
 	struct tally	**sorted;	/* scratch for ranking */
 	size_t		 nsorted;
+	struct hashkey	 hkey;		/* the tables' hash key, this run's */
 	struct out	 out;
 	struct badinput	 bad;
 };
@@ -124,28 +156,26 @@ keytab_rehash(struct keytab *t)
 	}
 }
 
-/* key_add -- a new key for name in slot j of t */
+/* key_add -- a new key for name in t, whose hash is h */
 static struct tally *
-key_add(struct keytab *t, size_t j, uint64_t h, const char *name,
-    size_t len)
+key_add(struct keytab *t, uint64_t h, const char *name, size_t len)
 {
-	char *old = t->names;
 	struct tally *k;
-	size_t i;
+	size_t j;
 
+	if (t->count + 1 > t->cap / 2)
+		keytab_rehash(t);
+	for (j = h & (t->cap - 1); t->slot[j] != 0; j = (j + 1) & (t->cap - 1))
+		;
 	t->key = grow_array(t->key, &t->keycap, t->count + 1,
 	    sizeof(*t->key), 64);
 	t->names = grow_array(t->names, &t->namescap, t->nameslen + len + 1,
 	    1, 4096);
-	if (t->names != old)	/* the names moved: so do the pointers */
-		for (i = 0; i < t->count; i++)
-			t->key[i].name = t->names + t->key[i].off;
 	k = &t->key[t->count];
 	memset(k, 0, sizeof(*k));
 	k->hash = h;
-	k->off = t->nameslen;
-	k->len = len;
-	k->name = t->names + k->off;
+	k->off = (uint32_t)t->nameslen;
+	k->len = (uint32_t)len;
 	memcpy(t->names + t->nameslen, name, len);
 	t->names[t->nameslen + len] = '\0';
 	t->nameslen += len + 1;
@@ -153,25 +183,38 @@ key_add(struct keytab *t, size_t j, uint64_t h, const char *name,
 	return k;
 }
 
-/* key_get -- the key for name in t, added on its first sighting; *isnew */
-static struct tally *
-key_get(struct keytab *t, const char *name, size_t len, int *isnew)
+/* keys_full -- t cannot take a key of len more bytes */
+static int
+keys_full(const struct keytab *t, size_t len)
 {
-	uint64_t h = fnv1a(FNV1A_START, name, len);
+	return t->count >= t->max->keys ||
+	    t->nameslen + len + 1 > t->max->names;
+}
+
+/*
+ * key_get -- the key for name in t, added on its first sighting (*isnew
+ * then 1); NULL if it is new and t is at its cap.  Hashed under hk.
+ */
+static struct tally *
+key_get(struct keytab *t, const struct hashkey *hk, const char *name,
+    size_t len, int *isnew)
+{
+	uint64_t h = siphash(hk, name, len);
 	struct tally *k;
 	size_t j;
 
-	if (t->count + 1 > t->cap / 2)
-		keytab_rehash(t);
 	*isnew = 0;
-	for (j = h & (t->cap - 1); t->slot[j] != 0; j = (j + 1) & (t->cap - 1)) {
+	for (j = h & (t->cap - 1); t->cap > 0 && t->slot[j] != 0;
+	    j = (j + 1) & (t->cap - 1)) {
 		k = &t->key[t->slot[j] - 1];
 		if (k->hash == h && k->len == len &&
-		    memcmp(k->name, name, len) == 0)
+		    memcmp(t->names + k->off, name, len) == 0)
 			return k;
 	}
+	if (keys_full(t, len))
+		return NULL;
 	*isnew = 1;
-	return key_add(t, j, h, name, len);
+	return key_add(t, h, name, len);
 }
 
 /* keys_reset -- empty t, keeping its memory for the next interval */
@@ -184,14 +227,29 @@ keys_reset(struct keytab *t)
 	t->nameslen = 0;
 }
 
-/* keys_free -- empty t and free its memory */
+/* keys_free -- empty t and free its memory; it keeps its cap */
 static void
 keys_free(struct keytab *t)
 {
+	const struct keycap *max = t->max;
+
 	free(t->slot);
 	free(t->key);
 	free(t->names);
 	memset(t, 0, sizeof(*t));
+	t->max = max;
+}
+
+/* keys_shrink -- empty t; free it if it grew large.  1 if freed. */
+static int
+keys_shrink(struct keytab *t)
+{
+	if (t->keycap > KEEP_KEYS || t->namescap > KEEP_NAMES) {
+		keys_free(t);
+		return 1;
+	}
+	keys_reset(t);
+	return 0;
 }
 
 /* interval_open -- start interval k in its slot (the slot must be free) */
@@ -206,14 +264,36 @@ interval_open(struct stats *st, int64_t k)
 	iv->k = k;
 }
 
-/* interval_clear -- empty an interval's keys and free its slot */
+/*
+ * interval_clear -- empty an interval's keys and free its slot.  Tables
+ * that grew large are freed, and the memory given back to the system
+ * (malloc_trim: glibc keeps freed heap memory otherwise).
+ */
 static void
-interval_clear(struct interval *iv)
+interval_clear(struct stats *st, struct interval *iv)
 {
-	keys_reset(&iv->sections);
-	keys_reset(&iv->hosts);
-	keys_reset(&iv->methods);
+	int freed = 0;
+
+	freed |= keys_shrink(&iv->sections);
+	freed |= keys_shrink(&iv->hosts);
+	freed |= keys_shrink(&iv->methods);
+	if (iv->hll != NULL) {
+		free(iv->hll);
+		iv->hll = NULL;
+		freed = 1;
+	}
+	if (st->nsorted > KEEP_KEYS) {
+		free(st->sorted);
+		st->sorted = NULL;
+		st->nsorted = 0;
+	}
 	iv->used = 0;
+#ifdef __GLIBC__
+	if (freed)
+		malloc_trim(0);
+#else
+	(void)freed;
+#endif
 }
 
 /* interval_free -- free an interval's tables, at exit */
@@ -223,6 +303,8 @@ interval_free(struct interval *iv)
 	keys_free(&iv->sections);
 	keys_free(&iv->hosts);
 	keys_free(&iv->methods);
+	free(iv->hll);
+	iv->hll = NULL;
 	iv->used = 0;
 }
 
@@ -235,8 +317,10 @@ sort_keys(struct stats *st, struct keytab *t,
 
 	st->sorted = grow_array(st->sorted, &st->nsorted, t->count,
 	    sizeof(*st->sorted), 64);
-	for (i = 0; i < t->count; i++)
+	for (i = 0; i < t->count; i++) {
+		t->key[i].name = t->names + t->key[i].off;
 		st->sorted[i] = &t->key[i];
+	}
 	if (t->count > 1)
 		qsort(st->sorted, t->count, sizeof(st->sorted[0]), cmp);
 	return t->count;
@@ -316,9 +400,12 @@ emit(struct stats *st, int64_t k, struct interval *iv)
 	out_u(o, st->total_bytes);
 	for (c = 0; c < ST_NCLASS; c++)
 		out_u(o, iv->status[c]);
-	out_u(o, iv->nhosts);
+	out_u(o, iv->hll != NULL ? hll_count(iv->hll) : iv->nhosts);
 	out_u(o, iv->late);
 	out_u(o, iv->bad);
+	out_u(o, iv->folded);
+	out_u(o, iv->folded_methods);
+	out_u(o, iv->hll != NULL);
 	out_end(o);
 	if (iv != &empty) {
 		n = sort_keys(st, &iv->sections, by_hits);
@@ -382,7 +469,7 @@ close_slots(struct stats *st, int64_t upto)
 			continue;
 		emit_empties(st, st->done + 1, iv->k - 1);
 		emit(st, iv->k, iv);
-		interval_clear(iv);
+		interval_clear(st, iv);
 	}
 }
 
@@ -449,16 +536,64 @@ count_bad(struct stats *st, size_t lineno, const char *why, char *line,
 		st->pending_bad++;
 }
 
+/*
+ * count_host -- a host seen in iv: counted exactly while the table has
+ * room; past its cap, every host so far goes into a sketch, the table is
+ * freed, and from then on the sketch counts.
+ */
+static void
+count_host(struct stats *st, struct interval *iv, const char *name,
+    size_t len)
+{
+	struct keytab *t = &iv->hosts;
+	size_t i;
+	int isnew;
+
+	if (iv->hll == NULL) {
+		if (key_get(t, &st->hkey, name, len, &isnew) != NULL) {
+			iv->nhosts += isnew;
+			return;
+		}
+		if ((iv->hll = calloc(1, sizeof(*iv->hll))) == NULL)
+			err(EXIT_FAIL, "malloc");
+		for (i = 0; i < t->count; i++)
+			hll_add(iv->hll, t->names + t->key[i].off,
+			    t->key[i].len);
+		keys_free(t);
+	}
+	hll_add(iv->hll, name, len);
+}
+
+/* count_key -- hits and bytes of a section or method in iv; folded if
+   its table is full */
+static void
+count_key(struct stats *st, struct keytab *t, uint64_t *folded,
+    struct record *r, int field, uint64_t hits, uint64_t bytes,
+    enum status_class c)
+{
+	struct tally *key;
+	size_t len;
+	int isnew;
+
+	len = rec_unescape(r->field[field], r->len[field]);
+	if ((key = key_get(t, &st->hkey, r->field[field], len,
+	    &isnew)) == NULL) {
+		*folded += hits;
+		return;
+	}
+	key->hits += hits;
+	key->bytes += bytes;
+	key->s4xx += c == ST_4XX ? hits : 0;
+	key->s5xx += c == ST_5XX ? hits : 0;
+}
+
 /* add_hit -- count a hit record in its interval, or as late */
 static void
 add_hit(struct stats *st, struct record *r, int64_t t, int64_t bytes)
 {
 	int64_t k = floor_div(t, st->ival);
 	struct interval *iv;
-	struct tally *key;
 	enum status_class c;
-	int isnew;
-	size_t len;
 
 	advance(st, t);
 	if (k <= st->done ||
@@ -475,17 +610,11 @@ add_hit(struct stats *st, struct record *r, int64_t t, int64_t bytes)
 	iv->hits++;
 	iv->bytes += (uint64_t)bytes;
 	iv->status[c]++;
-	key_get(&iv->hosts, r->field[HIT_HOST], r->len[HIT_HOST], &isnew);
-	iv->nhosts += isnew;
-	len = rec_unescape(r->field[HIT_SECTION], r->len[HIT_SECTION]);
-	key = key_get(&iv->sections, r->field[HIT_SECTION], len, &isnew);
-	key->hits++;
-	key->bytes += (uint64_t)bytes;
-	key->s4xx += c == ST_4XX;
-	key->s5xx += c == ST_5XX;
-	len = rec_unescape(r->field[HIT_METHOD], r->len[HIT_METHOD]);
-	key = key_get(&iv->methods, r->field[HIT_METHOD], len, &isnew);
-	key->hits++;
+	count_host(st, iv, r->field[HIT_HOST], r->len[HIT_HOST]);
+	count_key(st, &iv->sections, &iv->folded, r, HIT_SECTION, 1,
+	    (uint64_t)bytes, c);
+	count_key(st, &iv->methods, &iv->folded_methods, r, HIT_METHOD, 1, 0,
+	    c);
 }
 
 /* roll_interval -- the open interval of time t after advancing, or NULL */
@@ -511,10 +640,7 @@ add_roll(struct stats *st, struct record *r, int64_t t, int64_t hits,
     int64_t bytes)
 {
 	struct interval *iv;
-	struct tally *key;
 	enum status_class c;
-	int isnew;
-	size_t len;
 
 	if ((iv = roll_interval(st, t)) == NULL) {
 		current(st)->late += (uint64_t)hits;
@@ -525,15 +651,10 @@ add_roll(struct stats *st, struct record *r, int64_t t, int64_t hits,
 	iv->hits += (uint64_t)hits;
 	iv->bytes += (uint64_t)bytes;
 	iv->status[c] += (uint64_t)hits;
-	len = rec_unescape(r->field[ROLL_SECTION], r->len[ROLL_SECTION]);
-	key = key_get(&iv->sections, r->field[ROLL_SECTION], len, &isnew);
-	key->hits += (uint64_t)hits;
-	key->bytes += (uint64_t)bytes;
-	key->s4xx += c == ST_4XX ? (uint64_t)hits : 0;
-	key->s5xx += c == ST_5XX ? (uint64_t)hits : 0;
-	len = rec_unescape(r->field[ROLL_METHOD], r->len[ROLL_METHOD]);
-	key = key_get(&iv->methods, r->field[ROLL_METHOD], len, &isnew);
-	key->hits += (uint64_t)hits;
+	count_key(st, &iv->sections, &iv->folded, r, ROLL_SECTION,
+	    (uint64_t)hits, (uint64_t)bytes, c);
+	count_key(st, &iv->methods, &iv->folded_methods, r, ROLL_METHOD,
+	    (uint64_t)hits, 0, c);
 }
 
 /*
@@ -546,18 +667,15 @@ do_roll(struct stats *st, struct record *r, char *line, size_t len,
 {
 	struct interval *iv;
 	int64_t t, n, bytes;
-	int isnew;
 
 	if (r->truncated || rec_time(r, &t) == -1)
 		count_bad(st, lineno, "rollup: bad record", line, len);
 	else if (r->type == REC_ROLLTICK)
 		advance(st, t);
 	else if (r->type == REC_ROLLHOST) {
-		if ((iv = roll_interval(st, t)) != NULL) {
-			key_get(&iv->hosts, r->field[ROLLHOST_HOST],
-			    r->len[ROLLHOST_HOST], &isnew);
-			iv->nhosts += isnew;
-		}
+		if ((iv = roll_interval(st, t)) != NULL)
+			count_host(st, iv, r->field[ROLLHOST_HOST],
+			    r->len[ROLLHOST_HOST]);
 	} else if (r->type == REC_ROLLBAD) {
 		if (parse_int64(r->field[ROLLBAD_COUNT],
 		    r->len[ROLLBAD_COUNT], 0, INT64_MAX / 4, &n) == -1)
@@ -683,6 +801,12 @@ main(int argc, char *argv[])
 	int ch, rval;
 
 	memset(&st, 0, sizeof(st));
+	hashkey_random(&st.hkey);
+	for (ch = 0; ch < 2; ch++) {
+		st.slot[ch].sections.max = &SECTIONS_CAP;
+		st.slot[ch].methods.max = &METHODS_CAP;
+		st.slot[ch].hosts.max = &HOSTS_CAP;
+	}
 	st.ival = 10;
 	st.grace = 2;
 	st.top = 5;

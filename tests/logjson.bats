@@ -82,7 +82,7 @@ OUT
 }
 
 @test "redundant leading zeros are dropped from numbers" {
-	run sh -c "printf 'stats\t0010\t10\t0\t00.50\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n' | logjson | jq -c '[.end, .rate, .hits]'"
+	run sh -c "printf 'stats\t0010\t10\t0\t00.50\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n' | logjson | jq -c '[.end, .rate, .hits]'"
 	assert_output '[10,0.5,0]'
 }
 

@@ -81,3 +81,11 @@ load test_helper
 	assert_output ""
 	assert_equal "$stderr" ""
 }
+
+@test "an estimated host count shows a tilde, folded hits an other line" {
+	run -0 sh -c "printf 'stats\t20\t10\t9\t0.90\t9\t9\t9\t9\t0\t0\t0\t0\t5000\t0\t0\t4\t2\t1\n' | logshow"
+	assert_output "[1970-01-01T00:00:20Z] last 10s: 9 hits (0.90/s), 9 B
+  total 9 hits, 9 B | hosts ~5000 | late 0 | bad 0
+  other sections 4  other methods 2
+  status 2xx 9  3xx 0  4xx 0  5xx 0  other 0"
+}

@@ -201,7 +201,7 @@ job_pgid() {
 			    "$(printf '%d.%02d' $(( (t - 1000) * 3 / 10 )) $(( (t - 1000) * 3 % 10 * 10 )))" 3
 		done
 		printf 'alert\t1007\t21\t2.10\t2\tHigh traffic generated an alert - hits = 21, triggered at 1970-01-01T00:16:47Z\n'
-		printf 'stats\t1010\t10\t30\t3.00\t3072\t30\t3072\t25\t2\t2\t1\t0\t4\t1\t2\n'
+		printf 'stats\t1010\t10\t30\t3.00\t3072\t30\t3072\t25\t2\t2\t1\t0\t4\t1\t2\t0\t0\t0\n'
 		printf 'section\t1010\t1\t/api\t20\t2048\t2\t1\n'
 		printf 'section\t1010\t2\t/pages\t10\t1024\t0\t0\n'
 		printf 'method\t1010\tGET\t28\n'

@@ -200,7 +200,7 @@ logmetrics: $T/bad.in: 3 bad records"
 	) &
 	local i
 	for i in $(seq 1 1500); do
-		printf 'stats\t%d\t10\t1\t0.10\t5\t%d\t%d\t1\t0\t0\t0\t0\t1\t0\t0\n' \
+		printf 'stats\t%d\t10\t1\t0.10\t5\t%d\t%d\t1\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\n' \
 		    $((i * 10)) "$i" $((i * 5)) >&8
 	done
 	exec 8>&-
