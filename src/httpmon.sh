@@ -219,7 +219,7 @@ report() {
 # source_stages -- the first two stages, in src1 and src2: the log
 # followed and parsed, or (--collect) the fleet's rollups, merged
 source_stages() {
-	local tail_opts=()
+	local tail_opts=() parse_opts=()
 	if [ -n "$collect" ]; then
 		src1=(natssub -r "$replicas" -- "$collect")
 		src2=(logmerge -l "$late" -n "$sources")
@@ -229,12 +229,13 @@ source_stages() {
 		tail_opts=(--no-follow)
 	else
 		tail_opts=(--ticks)
+		parse_opts=(--ticks --live)	# marked ticks; the future bound
 		[ -n "$from_start" ] && tail_opts+=(--from-start)
 		[ -n "$poll" ] && tail_opts+=(--poll "$poll")
 	fi
 	[ -n "$state" ] && tail_opts+=(--state "$state")
 	src1=(logtail "${tail_opts[@]}" -- "$file")
-	src2=(logparse -f "$format")
+	src2=(logparse -f "$format" "${parse_opts[@]}")
 }
 
 # shipping -- --ship: the log followed, parsed, rolled up and published

@@ -24,7 +24,7 @@ same_as() {
 }
 
 @test "zone offsets convert to UTC across day, year and leap-day boundaries" {
-	fixture_test logparse logparse timezones
+	fixture_test logparse logparse timezones -a
 }
 
 @test "odd but valid lines are hits: IPv6, escapes, -, CONNECT, OPTIONS *, TLS garbage, absolute URIs" {
@@ -106,30 +106,30 @@ EOF
 	[ -z "$stderr" ]
 }
 
-@test "tick records and comments pass through; the header is not repeated" {
-	fixture_test logparse logparse passthrough
+@test "-T: marked ticks and comments pass through, a doubled mark is undone; the header is not repeated" {
+	fixture_test logparse logparse passthrough -T
 }
 
 @test "-f auto reads each line in its own format" {
-	run --separate-stderr logparse -f auto "$FIXTURES/logparse/forced.in"
+	run --separate-stderr logparse -a -f auto "$FIXTURES/logparse/forced.in"
 	assert_success
 	same_as forced-auto.out
 }
 
 @test "-f clf ignores referer and agent and rejects CSV" {
-	run --separate-stderr logparse -f clf "$FIXTURES/logparse/forced.in"
+	run --separate-stderr logparse -a -f clf "$FIXTURES/logparse/forced.in"
 	assert_success
 	same_as forced-clf.out
 }
 
 @test "-f combined requires referer and agent" {
-	run --separate-stderr logparse --format=combined "$FIXTURES/logparse/forced.in"
+	run --separate-stderr logparse -a --format=combined "$FIXTURES/logparse/forced.in"
 	assert_success
 	same_as forced-combined.out
 }
 
 @test "-f csv rejects log format lines" {
-	run --separate-stderr logparse -f csv "$FIXTURES/logparse/forced.in"
+	run --separate-stderr logparse -a -f csv "$FIXTURES/logparse/forced.in"
 	assert_success
 	same_as forced-csv.out
 }
@@ -175,14 +175,14 @@ EOF
 	run --separate-stderr logparse -f w3c
 	[ "$status" -eq 64 ]
 	[ "${stderr_lines[0]}" = "logparse: -f w3c: unknown format (auto, clf, combined or csv)" ]
-	[ "${stderr_lines[1]}" = "usage: logparse [-hqV] [-f format] [file ...]" ]
+	[ "${stderr_lines[1]}" = "usage: logparse [-ahlqTV] [-f format] [file ...]" ]
 	[ -z "$output" ]
 }
 
 @test "an unknown option or a missing argument is a usage error (64)" {
 	run --separate-stderr logparse -x
 	[ "$status" -eq 64 ]
-	[ "${stderr_lines[1]}" = "usage: logparse [-hqV] [-f format] [file ...]" ]
+	[ "${stderr_lines[1]}" = "usage: logparse [-ahlqTV] [-f format] [file ...]" ]
 	run --separate-stderr logparse -f
 	[ "$status" -eq 64 ]
 }
@@ -190,7 +190,7 @@ EOF
 @test "-h prints the usage and exits 0; -V and --version the version" {
 	run logparse -h
 	assert_success
-	assert_output "usage: logparse [-hqV] [-f format] [file ...]"
+	assert_output "usage: logparse [-ahlqTV] [-f format] [file ...]"
 	run logparse -V
 	assert_success
 	assert_output "logparse 0.1.0"
@@ -259,7 +259,7 @@ EOF
 	    '01/Mar/2019:00:00:00 +0000' '29/Feb/2019:00:00:00 +0000' \
 	    '01/Mar/2019:00:00:00 +0000' '01/Mar/2019:24:00:00 +0000' \
 	    '01/Mar/2019:00:00:00 +2400' '29/Feb/2020:23:59:59 -0000' \
-	    | logparse -q | tail -n +2 | cut -f1-3"
+	    | logparse -a -q | tail -n +2 | cut -f1-3"
 	assert_success
 	assert_output "$(printf '%s\t%s\t%s\n' \
 	    hit 1548979199 1.2.3.4  hit 1548979200 1.2.3.4 \
