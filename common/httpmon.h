@@ -243,7 +243,7 @@ void	 tg_free(struct timeguard *);
 enum tg_verdict tg_admit(struct timeguard *, int64_t, const char *, size_t,
 	    size_t, int64_t);
 void	 tg_front(struct timeguard *, int64_t);
-int	 tg_holds(const struct timeguard *, int64_t);
+int	 tg_holds(const struct timeguard *, int64_t, const char *, size_t);
 void	 tg_finish(struct timeguard *);
 #define TICK_MARK	'\036'	/* logtail --ticks: a tick line's first byte */
 

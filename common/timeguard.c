@@ -161,15 +161,21 @@ tg_front(struct timeguard *g, int64_t t)
 		release(g);
 }
 
-/* tg_holds -- whether a held record has aux (a sequence number) */
+/* tg_holds -- whether this very record (aux and bytes) is held: a
+   record delivered twice must not confirm itself */
 int
-tg_holds(const struct timeguard *g, int64_t aux)
+tg_holds(const struct timeguard *g, int64_t aux, const char *line,
+    size_t len)
 {
+	const struct tg_held *h;
 	int i;
 
-	for (i = 0; i < g->nheld; i++)
-		if (g->held[i].aux == aux)
+	for (i = 0; i < g->nheld; i++) {
+		h = &g->held[i];
+		if (h->aux == aux && h->len == len &&
+		    memcmp(h->line, line, len) == 0)
 			return 1;
+	}
 	return 0;
 }
 

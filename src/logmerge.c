@@ -380,15 +380,20 @@ field_int(struct record *r, int i, int64_t max, int64_t *v)
 	return parse_int64(r->field[i], r->len[i], 0, max, v);
 }
 
-/* is_dup -- whether source s has had record seq already */
+/*
+ * is_dup -- whether source s has had record seq already, or its guard
+ * holds this very record.  A different record held with that SEQ does
+ * not make this one a duplicate: one of the two is forged, and the one
+ * the guard lets through first is taken (the other is then dropped).
+ */
 static int
-is_dup(struct source *s, int64_t seq)
+is_dup(struct source *s, int64_t seq, const char *line, size_t len)
 {
 	struct pend find;
 
 	find.seq = seq;
 	return seq < s->next || RB_FIND(pendtree, &s->pend, &find) != NULL ||
-	    tg_holds(&s->guard, seq);
+	    tg_holds(&s->guard, seq, line, len);
 }
 
 /*
@@ -402,8 +407,10 @@ take(struct merger *m, struct source *s, const char *line, size_t len,
 {
 	int64_t before = s->latest;
 
-	if (receive(m, s, seq, t) != 0)
-		return;		/* cannot be: is_dup said no */
+	if (receive(m, s, seq, t) != 0) {	/* held, and its SEQ came since */
+		m->dups++;
+		return;
+	}
 	if (!m->started) {
 		m->started = 1;
 		m->clock = t - m->late - 1;
@@ -488,11 +495,11 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	 * byte into the stream and into warnings.
 	 */
 	s = source_get(m, r.field[ROLL_SOURCE], seq);
-	if (is_dup(s, seq)) {
+	rec_unsplit(line, len);
+	if (is_dup(s, seq, line, len)) {
 		m->dups++;
 		return;
 	}
-	rec_unsplit(line, len);
 	m->cur = s;
 	switch (tg_admit(&s->guard, t, line, len, lineno, seq)) {
 	case TG_PASS:
