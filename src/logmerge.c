@@ -438,10 +438,9 @@ take(struct merger *m, struct source *s, const char *line, size_t len,
  * refused is a gap, waited for L seconds like any other.
  */
 static void
-refuse(struct merger *m, const char *why, const char *line, size_t len,
-    size_t lineno)
+refuse(struct merger *m, const char *why, size_t lineno)
 {
-	bad_report(&m->bad, lineno, why, line, len);
+	bad_report(&m->bad, lineno, why, NULL, 0);
 }
 
 /* held_pass, held_reject -- the guard of source m->cur decided */
@@ -459,8 +458,10 @@ static void
 held_reject(void *ctx, const char *why, char *line, size_t len,
     size_t lineno, int64_t seq)
 {
+	(void)line;
+	(void)len;
 	(void)seq;
-	refuse(ctx, why, line, len, lineno);
+	refuse(ctx, why, lineno);
 }
 
 /* handle_line -- one rollup record: dropped, held, or written now */
@@ -508,7 +509,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	case TG_HELD:
 		break;
 	case TG_FUTURE:
-		refuse(m, "time in the future", line, len, lineno);
+		refuse(m, "time in the future", lineno);
 		break;
 	}
 }

@@ -288,3 +288,35 @@ EOF
 	assert_line --index 1 '#Fields: a\x1b[2Jb\tc'
 	refute_output --partial $'\e'
 }
+
+# csv_at T... -- one CSV line per epoch T, its path /T
+csv_at() {
+	local t
+	for t in "$@"; do
+		printf '"10.0.0.1","-","-",%s,"GET /%s HTTP/1.0",200,1\n' "$t" "$t"
+	done
+}
+
+@test "a time 3600 s ahead passes; further ahead it waits for 2 lines that confirm it, which pass after it" {
+	run --separate-stderr sh -c "$(declare -f csv_at); csv_at 1000 4600 8201 1001 8202 8203 | logparse | cut -f1-2"
+	assert_success
+	assert_output "$(printf '#httpmon-records 1\nhit\t1000\nhit\t4600\nhit\t1001\nhit\t8201\nhit\t8202\nhit\t8203')"
+	[ -z "$stderr" ]
+}
+
+@test "a jump not confirmed is a bad record: after 2 lines near the old time, at another jump, at the end" {
+	run --separate-stderr sh -c "$(declare -f csv_at); csv_at 1000 9000 1001 1002 20000 1003 10000 | logparse | cut -f1-3"
+	assert_success
+	assert_output "$(printf '#httpmon-records 1\nhit\t1000\t10.0.0.1\nhit\t1001\t10.0.0.1\nbad\t2\ttime jump not confirmed\nhit\t1002\t10.0.0.1\nhit\t1003\t10.0.0.1\nbad\t5\ttime jump not confirmed\nbad\t7\ttime jump not confirmed')"
+	[[ $stderr == *'stdin:2: time jump not confirmed: "10.0.0.1","-","-",9000,'* ]]
+}
+
+@test "-l: a time more than 300 s ahead of the wall clock is a bad record; -a keeps that bound" {
+	local now
+	now=$(date +%s)
+	run --separate-stderr sh -c "$(declare -f csv_at); csv_at $now $((now + 200)) $((now + 900)) | logparse -l | cut -f1-3"
+	assert_success
+	assert_output "$(printf '#httpmon-records 1\nhit\t%s\t10.0.0.1\nhit\t%s\t10.0.0.1\nbad\t3\ttime in the future' "$now" $((now + 200)))"
+	run --separate-stderr sh -c "$(declare -f csv_at); csv_at $((now + 900)) | logparse -a -l | cut -f1"
+	assert_output "$(printf '#httpmon-records 1\nbad')"
+}
