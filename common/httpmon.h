@@ -210,6 +210,48 @@ int	 month_from_abbrev(const char *);
 int64_t	 now_ms(void);
 #define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 
+/* timeguard.c: how a time read from a log or a rollup may move a
+   stream's clock (see the file's opening comment) */
+#define TG_FUTURE_MAX	300	/* s ahead of the wall clock, live */
+#define TG_JUMP_MAX	3600	/* s ahead of the front: a jump */
+#define TG_CONFIRM	2	/* later records that confirm a jump */
+#define TG_TICK_ALLOW	20	/* s a tick stays behind the wall clock */
+enum tg_verdict { TG_PASS, TG_HELD, TG_FUTURE };
+struct tg_calls {
+	/* a held record passes (ctx, line, len, lineno, aux, time) */
+	void	(*pass)(void *, char *, size_t, size_t, int64_t, int64_t);
+	/* a held record is refused (ctx, why, line, len, lineno, aux) */
+	void	(*reject)(void *, const char *, char *, size_t, size_t,
+		    int64_t);
+};
+struct tg_held {
+	int64_t	 time;
+	int64_t	 aux;		/* the caller's: logmerge's SEQ */
+	size_t	 lineno;
+	char	*line;		/* a copy, NUL-terminated */
+	size_t	 len, cap;
+};
+struct timeguard {
+	int64_t		 front;		/* INT64_MIN before the first time */
+	int64_t		 future;	/* live bound in s, or -1 */
+	int64_t		 now;		/* wall clock last read */
+	int		 off;		/* no jump rule: every time passes */
+	int		 nheld;		/* held[0] is the candidate */
+	int		 near;		/* records near FRONT since it */
+	struct tg_held	 held[TG_CONFIRM];
+	const struct tg_calls *calls;
+	void		*ctx;
+};
+void	 tg_init(struct timeguard *, int64_t, const struct tg_calls *,
+	    void *);
+void	 tg_free(struct timeguard *);
+enum tg_verdict tg_admit(struct timeguard *, int64_t, const char *, size_t,
+	    size_t, int64_t);
+void	 tg_front(struct timeguard *, int64_t);
+int	 tg_holds(const struct timeguard *, int64_t, const char *, size_t);
+void	 tg_finish(struct timeguard *);
+#define TICK_MARK	'\036'	/* logtail --ticks: a tick line's first byte */
+
 /* number.c: strict, allocation-free number parsing */
 int	 parse_int64(const char *, size_t, int64_t, int64_t, int64_t *);
 int	 parse_decimal_micro(const char *, int64_t *);

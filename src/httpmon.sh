@@ -251,8 +251,11 @@ replay() {
 parse() {
 	if [ -n "$collect" ]; then
 		logmerge -l "$late" -n "$sources"
-	else
+	elif [ -n "$no_follow" ]; then
 		logparse -f "$format"
+	else
+		# live: logtail's marked ticks, and the bound on future times
+		logparse -f "$format" --ticks --live
 	fi
 }
 

@@ -34,6 +34,15 @@
  * the records between are waited for like any gap: a run's first
  * message, resent after its second, does not come too late.
  *
+ * The time guard (common/timeguard.c) stands between each source and
+ * its LATEST, so that one forged or wrong record cannot move the fleet
+ * clock: a record more than TG_FUTURE_MAX (300 s) ahead of the wall
+ * clock is bad ("time in the future"), and one more than TG_JUMP_MAX
+ * (3600 s) ahead of what its source sent before (for a new source: of
+ * the fleet's FRONT) waits until TG_CONFIRM (2) later records of that
+ * source confirm it, or is bad ("time jump not confirmed").  A refused
+ * record leaves its SEQ untaken (see refuse).
+ *
  * Records held for the clock sit in a ring of per-second buffers (the
  * records of one second, in arrival order) reused for ever; one too far
  * ahead for the ring waits in a sorted list.
@@ -69,6 +78,7 @@ struct source {
 	int64_t		 latest;	/* LATEST, or INT64_MIN */
 	int64_t		 pend_max;	/* largest time in pend */
 	int64_t		 t0;		/* the time of its first record */
+	struct timeguard guard;		/* what may move LATEST */
 	struct pendtree	 pend;
 	const char	*name;		/* unescaped: the bytes after it */
 };
@@ -103,6 +113,7 @@ struct merger {
 	struct sourcetree sources;
 	size_t		 nsources;
 	struct source	*last;		/* the source of the last record */
+	struct source	*cur;		/* the source its guard calls for */
 	struct fartree	 far;
 	uint64_t	 nfar;
 	uint64_t	 dups, behind, lost;
@@ -138,6 +149,13 @@ RB_GENERATE_INTERNAL(sourcetree, source, entry, source_cmp,
 RB_GENERATE_INTERNAL(fartree, far, entry, far_cmp,
     __attribute__((__unused__)) static)
 
+static void held_pass(void *, char *, size_t, size_t, int64_t, int64_t);
+static void held_reject(void *, const char *, char *, size_t, size_t,
+    int64_t);
+static const struct tg_calls guard_calls = {
+	.pass = held_pass, .reject = held_reject
+};
+
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
 static _Noreturn void
 usage(int status)
@@ -165,6 +183,9 @@ source_get(struct merger *m, const char *name, int64_t seq)
 		s->next = seq & ~(RUN_ALIGN - 1);
 		s->latest = s->t0 = INT64_MIN;
 		s->pend_max = INT64_MIN;
+		tg_init(&s->guard, TG_FUTURE_MAX, &guard_calls, m);
+		if (m->started)		/* a newcomer is no jump from FRONT */
+			s->guard.front = m->front;
 		RB_INIT(&s->pend);
 		RB_INSERT(sourcetree, &m->sources, s);
 		m->nsources++;
@@ -359,6 +380,90 @@ field_int(struct record *r, int i, int64_t max, int64_t *v)
 	return parse_int64(r->field[i], r->len[i], 0, max, v);
 }
 
+/*
+ * is_dup -- whether source s has had record seq already, or its guard
+ * holds this very record.  A different record held with that SEQ does
+ * not make this one a duplicate: one of the two is forged, and the one
+ * the guard lets through first is taken (the other is then dropped).
+ */
+static int
+is_dup(struct source *s, int64_t seq, const char *line, size_t len)
+{
+	struct pend find;
+
+	find.seq = seq;
+	return seq < s->next || RB_FIND(pendtree, &s->pend, &find) != NULL ||
+	    tg_holds(&s->guard, seq, line, len);
+}
+
+/*
+ * take -- a record of source s that its guard let through: it moves
+ * LATEST and is held for the clock, or written now (a rolltick only
+ * moves LATEST).
+ */
+static void
+take(struct merger *m, struct source *s, const char *line, size_t len,
+    int64_t seq, int64_t t)
+{
+	int64_t before = s->latest;
+
+	if (receive(m, s, seq, t) != 0) {	/* held, and its SEQ came since */
+		m->dups++;
+		return;
+	}
+	if (!m->started) {
+		m->started = 1;
+		m->clock = t - m->late - 1;
+		m->newest = m->clock;
+	}
+	if (len < 9 || memcmp(line, "rolltick\t", 9) != 0) {
+		if (t > m->clock)
+			hold(m, t, line, len);
+		else {
+			if (t < m->clock)
+				m->behind++;
+			out_write(&m->out, line, len);
+			out_end(&m->out);
+			m->wrote = 1;
+		}
+	}
+	if (s->latest != before)
+		advance(m, fleet_clock(m));
+}
+
+/*
+ * refuse -- a record whose time its guard refused is bad and leaves no
+ * trace: its SEQ is not taken (a forged record must not make the real
+ * one with that SEQ a duplicate, nor start a new run), so a real record
+ * refused is a gap, waited for L seconds like any other.
+ */
+static void
+refuse(struct merger *m, const char *why, size_t lineno)
+{
+	bad_report(&m->bad, lineno, why, NULL, 0);
+}
+
+/* held_pass, held_reject -- the guard of source m->cur decided */
+static void
+held_pass(void *ctx, char *line, size_t len, size_t lineno, int64_t seq,
+    int64_t t)
+{
+	struct merger *m = ctx;
+
+	(void)lineno;
+	take(m, m->cur, line, len, seq, t);
+}
+
+static void
+held_reject(void *ctx, const char *why, char *line, size_t len,
+    size_t lineno, int64_t seq)
+{
+	(void)line;
+	(void)len;
+	(void)seq;
+	refuse(ctx, why, lineno);
+}
+
 /* handle_line -- one rollup record: dropped, held, or written now */
 static void
 handle_line(void *ctx, char *line, size_t len, size_t lineno)
@@ -366,7 +471,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	struct merger *m = ctx;
 	struct record r;
 	struct source *s;
-	int64_t t, seq, before;
+	int64_t t, seq;
 
 	if (rec_split(line, len, &r) < 0) {
 		bad_report(&m->bad, lineno, "too many fields", NULL, 0);
@@ -391,30 +496,22 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	 * byte into the stream and into warnings.
 	 */
 	s = source_get(m, r.field[ROLL_SOURCE], seq);
-	before = s->latest;
-	if (receive(m, s, seq, t) != 0) {
+	rec_unsplit(line, len);
+	if (is_dup(s, seq, line, len)) {
 		m->dups++;
 		return;
 	}
-	if (!m->started) {
-		m->started = 1;
-		m->clock = t - m->late - 1;
-		m->newest = m->clock;
+	m->cur = s;
+	switch (tg_admit(&s->guard, t, line, len, lineno, seq)) {
+	case TG_PASS:
+		take(m, s, line, len, seq, t);
+		break;
+	case TG_HELD:
+		break;
+	case TG_FUTURE:
+		refuse(m, "time in the future", lineno);
+		break;
 	}
-	if (r.type != REC_ROLLTICK) {
-		rec_unsplit(line, len);
-		if (t > m->clock)
-			hold(m, t, line, len);
-		else {
-			if (t < m->clock)
-				m->behind++;
-			out_write(&m->out, line, len);
-			out_end(&m->out);
-			m->wrote = 1;
-		}
-	}
-	if (s->latest != before)
-		advance(m, fleet_clock(m));
 }
 
 /* run -- merge one input to its end */
@@ -432,6 +529,12 @@ run(void *ctx, int fd, const char *name)
 static void
 finish(struct merger *m)
 {
+	struct source *s;
+
+	RB_FOREACH(s, sourcetree, &m->sources) {
+		m->cur = s;
+		tg_finish(&s->guard);
+	}
 	if (m->started)
 		advance(m, m->newest);
 }
@@ -467,6 +570,7 @@ teardown(struct merger *m)
 			free(p);
 		}
 		RB_REMOVE(sourcetree, &m->sources, s);
+		tg_free(&s->guard);
 		free(s);
 	}
 	for (i = 0; i <= m->mask; i++)

@@ -4,7 +4,13 @@
  * Reads Common Log Format, Combined Log Format and a quoted CSV export,
  * detected line by line unless -f forces one.  The line parsers live in
  * common/logline.c (shared with the fuzz targets); this file is the
- * filter around them: input, pass-through of comments and ticks, output.
+ * filter around them: input, pass-through of comments and (with -T)
+ * logtail's ticks, the time guard (common/timeguard.c), output.
+ *
+ * Ticks are out of band: with -T a line whose first byte is TICK_MARK
+ * (0x1e) is logtail's, either a tick (TICK_MARK "tick" TAB TIME) or a
+ * log line that began with that byte, which logtail doubled.  Without
+ * -T every line is a log line, so no log line can be taken for a tick.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +28,8 @@
 struct logparse {
 	enum log_format	 fmt;
 	int		 quiet;
+	int		 ticks;		/* -T: the input is logtail --ticks */
+	struct timeguard guard;
 	struct out	 out;
 	struct badinput	 bad;
 	int64_t		 last_time;	/* the time of the last hit written */
@@ -33,7 +41,7 @@ struct logparse {
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hqV] "
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-ahlqTV] "
 	    "[-f format] [file ...]\n", getprogname());
 	exit(status);
 }
@@ -119,20 +127,54 @@ emit_bad(struct logparse *lp, size_t lineno, const char *why,
 }
 
 /*
- * is_tick -- "tick TIME" from logtail, passed through; anything else
- * starting with "tick\t" is bad, lest raw bytes reach the record stream.
+ * put_tick -- TICK_MARK "tick" TAB TIME from logtail -T: a tick record,
+ * which moves the guard's front; anything else marked is bad, lest raw
+ * bytes reach the record stream.
  */
-static int
-is_tick(const char *line, size_t len)
+static void
+put_tick(struct logparse *lp, const char *line, size_t len, size_t lineno)
 {
 	int64_t t;
 
-	return parse_int64(line + 5, len - 5, 0, TIME_MAX, &t) == 0;
+	if (len < 6 || memcmp(line + 1, "tick\t", 5) != 0 ||
+	    parse_int64(line + 6, len - 6, 0, TIME_MAX, &t) != 0) {
+		emit_bad(lp, lineno, "bad tick record", line, len);
+		return;
+	}
+	tg_front(&lp->guard, t);
+	out_write(&lp->out, line + 1, len - 1);
+	out_end(&lp->out);
+}
+
+/* held_pass -- a held line whose time jump was confirmed: parsed again */
+static void
+held_pass(void *ctx, char *line, size_t len, size_t lineno, int64_t aux,
+    int64_t t)
+{
+	struct logparse *lp = ctx;
+	struct loghit h;
+
+	(void)aux;
+	(void)t;
+	if (logline_parse(line, len, lp->fmt, &h) == NULL)
+		emit_hit(lp, &h, out_clean_len(line, len) == len);
+	else	/* cannot be: it was parsed once */
+		emit_bad(lp, lineno, "unreadable line", line, len);
+}
+
+/* held_reject -- a held line whose time jump was not confirmed */
+static void
+held_reject(void *ctx, const char *why, char *line, size_t len,
+    size_t lineno, int64_t aux)
+{
+	(void)aux;
+	emit_bad(ctx, lineno, why, line, len);
 }
 
 /*
- * handle_line -- one input line: pass a comment or tick record through,
- * otherwise parse it as a log line and write a hit or bad record.
+ * handle_line -- one input line: pass a comment or (-T) a tick through,
+ * otherwise parse it as a log line and, if the time guard lets it pass,
+ * write a hit record; a bad record if it is not read or not let pass.
  */
 static void
 handle_line(void *ctx, char *line, size_t len, size_t lineno)
@@ -155,13 +197,13 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 		out_end(&lp->out);
 		return;
 	}
-	if (len >= 5 && memcmp(line, "tick\t", 5) == 0) {
-		if (is_tick(line, len)) {
-			out_write(&lp->out, line, len);
-			out_end(&lp->out);
-		} else
-			emit_bad(lp, lineno, "bad tick record", line, len);
-		return;
+	if (lp->ticks && line[0] == TICK_MARK) {
+		if (len < 2 || line[1] != TICK_MARK) {
+			put_tick(lp, line, len, lineno);
+			return;
+		}
+		line++;		/* a log line's own first byte, doubled */
+		len--;
 	}
 	why = logline_parse(line, len, lp->fmt, &h);
 	if (why == LOGLINE_SKIP)
@@ -170,7 +212,16 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 		emit_bad(lp, lineno, why, line, len);
 		return;
 	}
-	emit_hit(lp, &h, out_clean_len(line, len) == len);
+	switch (tg_admit(&lp->guard, h.time, line, len, lineno, 0)) {
+	case TG_PASS:
+		emit_hit(lp, &h, out_clean_len(line, len) == len);
+		break;
+	case TG_HELD:
+		break;
+	case TG_FUTURE:
+		emit_bad(lp, lineno, "time in the future", line, len);
+		break;
+	}
 }
 
 /* too_long -- an over-long line is bad like any other: a bad record */
@@ -194,6 +245,7 @@ run(void *ctx, int fd, const char *name)
 	if (lp->quiet)
 		lp->bad.limit = 0;
 	rval = lr_each(fd, name, &lp->out, &lp->bad, &calls, lp);
+	tg_finish(&lp->guard);
 	bad_summary(&lp->bad);
 	return rval;
 }
@@ -222,25 +274,40 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "any-time", no_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "live", no_argument, NULL, 'l' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "ticks", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct tg_calls guard_calls = {
+		.pass = held_pass, .reject = held_reject
+	};
 	struct logparse lp;
-	int ch, rval;
+	int ch, rval, live = 0, anytime = 0;
 
 	memset(&lp, 0, sizeof(lp));
-	while ((ch = getopt_long(argc, argv, "f:hqV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "af:hlqTV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'a':
+			anytime = 1;
+			break;
 		case 'f':
 			lp.fmt = format_of(optarg);
 			break;
 		case 'h':
 			usage(EXIT_OK);
+		case 'l':
+			live = 1;
+			break;
 		case 'q':
 			lp.quiet = 1;
+			break;
+		case 'T':
+			lp.ticks = 1;
 			break;
 		case 'V':
 			printf("logparse %s\n", HTTPMON_VERSION);
@@ -252,10 +319,13 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	tg_init(&lp.guard, live ? TG_FUTURE_MAX : -1, &guard_calls, &lp);
+	lp.guard.off = anytime;
 	catch_stop_signals();
 	out_init(&lp.out, STDOUT_FILENO, OUT_BUFSIZE);
 	out_str(&lp.out, RECORDS_HEADER "\n");
 	rval = each_input(argc, argv, "stdin", run, &lp);
 	out_finish(&lp.out);
+	tg_free(&lp.guard);
 	return rval;
 }

@@ -80,6 +80,7 @@ struct logtail {
 	int		 from_start;
 	int		 nofollow;
 	int		 ticks;
+	int64_t		 allow;		/* -a: s a tick stays behind the clock */
 	int64_t		 poll_ms;	/* > 0: poll at this interval */
 	int64_t		 grace_ms;	/* drain a rotated file until this idle */
 	int64_t		 last_out;	/* ms: last line or tick written */
@@ -89,6 +90,7 @@ struct logtail {
 };
 
 static const struct option longopts[] = {
+	{ "allowance",		required_argument,	NULL, 'a' },
 	{ "from-start",		no_argument,		NULL, 'b' },
 	{ "rotate-grace",	required_argument,	NULL, 'g' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -105,7 +107,8 @@ static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-bhNTV] "
-	    "[-g secs] [-p secs] [-s statefile] file ...\n", getprogname());
+	    "[-a secs] [-g secs] [-p secs] [-s statefile] file ...\n",
+	    getprogname());
 	exit(status);
 }
 
@@ -153,6 +156,30 @@ src_alloc(struct src *s)
 		err(EXIT_FAIL, "malloc");
 }
 
+/*
+ * put_text -- whole lines from a log; with --ticks a line whose first
+ * byte is TICK_MARK gets it doubled, so that no line is a tick.  p
+ * starts a line.
+ */
+static void
+put_text(struct logtail *lt, const char *p, size_t n)
+{
+	const char *m, *end = p + n;
+
+	if (!lt->ticks) {
+		out_write(&lt->out, p, n);
+		return;
+	}
+	for (m = p; (m = memchr(m, TICK_MARK, (size_t)(end - m))) != NULL;
+	    m++)
+		if (m == p || m[-1] == '\n') {
+			out_write(&lt->out, p, (size_t)(m - p));
+			out_char(&lt->out, TICK_MARK);
+			p = m;
+		}
+	out_write(&lt->out, p, (size_t)(end - p));
+}
+
 /* put_lines -- write the whole lines among the held bytes, keep the rest */
 static void
 put_lines(struct logtail *lt, struct src *s)
@@ -175,7 +202,7 @@ put_lines(struct logtail *lt, struct src *s)
 	if ((nl = memrchr(s->buf, '\n', s->len)) == NULL)
 		return;
 	n = (size_t)(nl - s->buf) + 1;
-	out_write(&lt->out, s->buf, n);
+	put_text(lt, s->buf, n);
 	s->off += n;
 	s->len -= n;
 	memmove(s->buf, s->buf + n, s->len);
@@ -203,7 +230,7 @@ make_room(struct logtail *lt, const char *name, struct src *s)
 		return;
 	}
 	warnx("%s: line longer than %zu bytes, cut", name, s->cap);
-	out_write(&lt->out, s->buf, s->len);
+	put_text(lt, s->buf, s->len);
 	out_char(&lt->out, '\n');
 	s->off += s->len;
 	s->len = 0;
@@ -247,7 +274,7 @@ static void
 put_partial(struct logtail *lt, struct src *s)
 {
 	if (s->len > 0 && !s->skipping) {
-		out_write(&lt->out, s->buf, s->len);
+		put_text(lt, s->buf, s->len);
 		out_char(&lt->out, '\n');
 		lt->dirty = 1;
 		lt->last_out = now_ms();
@@ -728,12 +755,15 @@ replay(struct logtail *lt)
 	}
 }
 
-/* put_tick -- an idle tick record, wall clock */
+/* put_tick -- an idle tick, marked: the wall clock less the allowance */
 static void
 put_tick(struct logtail *lt, int64_t now)
 {
+	int64_t t = (int64_t)time(NULL) - lt->allow;
+
+	out_char(&lt->out, TICK_MARK);
 	out_str(&lt->out, "tick\t");
-	out_int(&lt->out, (int64_t)time(NULL));
+	out_int(&lt->out, t > 0 ? t : 0);
 	out_end(&lt->out);
 	lt->last_out = now;
 }
@@ -821,9 +851,13 @@ main(int argc, char *argv[])
 
 	memset(&lt, 0, sizeof(lt));
 	lt.grace_ms = 5000;
-	while ((ch = getopt_long(argc, argv, "bg:hNp:s:TV", longopts,
+	lt.allow = TG_TICK_ALLOW;
+	while ((ch = getopt_long(argc, argv, "a:bg:hNp:s:TV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'a':
+			lt.allow = opt_number("--allowance", optarg, 0, 3600);
+			break;
 		case 'b':
 			lt.from_start = 1;
 			break;

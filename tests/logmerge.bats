@@ -174,3 +174,36 @@ same_as_union() {
 	assert_line --index 1 $'roll\t100\tev\\x1b[31mil\t1048576\t/a\tGET\t200\t3\t30'
 	refute_output --partial $'\x1b'
 }
+
+# two_sources [FORGED...] -- sources a and b, seconds 1000 to 1009, the
+# FORGED lines after second 1003
+two_sources() {
+	local i
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		printf 'roll\t%d\ta\t%d\t/\tGET\t200\t5\t0\n' $((1000 + i)) "$i"
+		printf 'roll\t%d\tb\t%d\t/\tGET\t200\t5\t0\n' $((1000 + i)) "$i"
+		[ "$i" -ne 3 ] || printf '%s\n' "$@"
+	done
+}
+
+@test "a forged roll record far ahead moves no clock: bad, in the future or a jump not confirmed" {
+	two_sources > clean
+	two_sources $'roll\t4102444800\tb\t4\t/\tGET\t200\t5\t0' \
+	    $'roll\t90000\tevil\t0\t/\tGET\t200\t5\t0' \
+	    $'rolltick\t90000\ta\t4' > forged
+	logmerge -n 2 clean > want 2>/dev/null
+	run --separate-stderr logmerge -n 2 forged
+	assert_success
+	diff -u want <(printf '%s\n' "$output") >&2
+	[[ $stderr == *'forged:9: time in the future'* ]]
+	[[ $stderr == *'forged:10: time jump not confirmed'* ]]
+	[[ $stderr == *'forged:11: time jump not confirmed'* ]]
+}
+
+@test "a source's jump that its next records confirm moves the fleet clock" {
+	printf 'roll\t1000\ta\t0\t/\tGET\t200\t5\t0\nroll\t9000\ta\t1\t/\tGET\t200\t5\t0\nroll\t9001\ta\t2\t/\tGET\t200\t5\t0\nroll\t9002\ta\t3\t/\tGET\t200\t5\t0\n' > in
+	run --separate-stderr logmerge in
+	assert_success
+	assert_output "$(printf '#httpmon-records 1\nroll\t1000\ta\t0\t/\tGET\t200\t5\t0\ntick\t1000\nroll\t9000\ta\t1\t/\tGET\t200\t5\t0\ntick\t9000\nroll\t9001\ta\t2\t/\tGET\t200\t5\t0\ntick\t9001\nroll\t9002\ta\t3\t/\tGET\t200\t5\t0\ntick\t9002')"
+	[ -z "$stderr" ]
+}

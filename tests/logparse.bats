@@ -24,7 +24,7 @@ same_as() {
 }
 
 @test "zone offsets convert to UTC across day, year and leap-day boundaries" {
-	fixture_test logparse logparse timezones
+	fixture_test logparse logparse timezones -a
 }
 
 @test "odd but valid lines are hits: IPv6, escapes, -, CONNECT, OPTIONS *, TLS garbage, absolute URIs" {
@@ -106,30 +106,30 @@ EOF
 	[ -z "$stderr" ]
 }
 
-@test "tick records and comments pass through; the header is not repeated" {
-	fixture_test logparse logparse passthrough
+@test "-T: marked ticks and comments pass through, a doubled mark is undone; the header is not repeated" {
+	fixture_test logparse logparse passthrough -T
 }
 
 @test "-f auto reads each line in its own format" {
-	run --separate-stderr logparse -f auto "$FIXTURES/logparse/forced.in"
+	run --separate-stderr logparse -a -f auto "$FIXTURES/logparse/forced.in"
 	assert_success
 	same_as forced-auto.out
 }
 
 @test "-f clf ignores referer and agent and rejects CSV" {
-	run --separate-stderr logparse -f clf "$FIXTURES/logparse/forced.in"
+	run --separate-stderr logparse -a -f clf "$FIXTURES/logparse/forced.in"
 	assert_success
 	same_as forced-clf.out
 }
 
 @test "-f combined requires referer and agent" {
-	run --separate-stderr logparse --format=combined "$FIXTURES/logparse/forced.in"
+	run --separate-stderr logparse -a --format=combined "$FIXTURES/logparse/forced.in"
 	assert_success
 	same_as forced-combined.out
 }
 
 @test "-f csv rejects log format lines" {
-	run --separate-stderr logparse -f csv "$FIXTURES/logparse/forced.in"
+	run --separate-stderr logparse -a -f csv "$FIXTURES/logparse/forced.in"
 	assert_success
 	same_as forced-csv.out
 }
@@ -175,14 +175,14 @@ EOF
 	run --separate-stderr logparse -f w3c
 	[ "$status" -eq 64 ]
 	[ "${stderr_lines[0]}" = "logparse: -f w3c: unknown format (auto, clf, combined or csv)" ]
-	[ "${stderr_lines[1]}" = "usage: logparse [-hqV] [-f format] [file ...]" ]
+	[ "${stderr_lines[1]}" = "usage: logparse [-ahlqTV] [-f format] [file ...]" ]
 	[ -z "$output" ]
 }
 
 @test "an unknown option or a missing argument is a usage error (64)" {
 	run --separate-stderr logparse -x
 	[ "$status" -eq 64 ]
-	[ "${stderr_lines[1]}" = "usage: logparse [-hqV] [-f format] [file ...]" ]
+	[ "${stderr_lines[1]}" = "usage: logparse [-ahlqTV] [-f format] [file ...]" ]
 	run --separate-stderr logparse -f
 	[ "$status" -eq 64 ]
 }
@@ -190,7 +190,7 @@ EOF
 @test "-h prints the usage and exits 0; -V and --version the version" {
 	run logparse -h
 	assert_success
-	assert_output "usage: logparse [-hqV] [-f format] [file ...]"
+	assert_output "usage: logparse [-ahlqTV] [-f format] [file ...]"
 	run logparse -V
 	assert_success
 	assert_output "logparse 0.1.0"
@@ -259,7 +259,7 @@ EOF
 	    '01/Mar/2019:00:00:00 +0000' '29/Feb/2019:00:00:00 +0000' \
 	    '01/Mar/2019:00:00:00 +0000' '01/Mar/2019:24:00:00 +0000' \
 	    '01/Mar/2019:00:00:00 +2400' '29/Feb/2020:23:59:59 -0000' \
-	    | logparse -q | tail -n +2 | cut -f1-3"
+	    | logparse -a -q | tail -n +2 | cut -f1-3"
 	assert_success
 	assert_output "$(printf '%s\t%s\t%s\n' \
 	    hit 1548979199 1.2.3.4  hit 1548979200 1.2.3.4 \
@@ -287,4 +287,36 @@ EOF
 	assert_success
 	assert_line --index 1 '#Fields: a\x1b[2Jb\tc'
 	refute_output --partial $'\e'
+}
+
+# csv_at T... -- one CSV line per epoch T, its path /T
+csv_at() {
+	local t
+	for t in "$@"; do
+		printf '"10.0.0.1","-","-",%s,"GET /%s HTTP/1.0",200,1\n' "$t" "$t"
+	done
+}
+
+@test "a time 3600 s ahead passes; further ahead it waits for 2 lines that confirm it, which pass after it" {
+	run --separate-stderr sh -c "$(declare -f csv_at); csv_at 1000 4600 8201 1001 8202 8203 | logparse | cut -f1-2"
+	assert_success
+	assert_output "$(printf '#httpmon-records 1\nhit\t1000\nhit\t4600\nhit\t1001\nhit\t8201\nhit\t8202\nhit\t8203')"
+	[ -z "$stderr" ]
+}
+
+@test "a jump not confirmed is a bad record: after 2 lines near the old time, at another jump, at the end" {
+	run --separate-stderr sh -c "$(declare -f csv_at); csv_at 1000 9000 1001 1002 20000 1003 10000 | logparse | cut -f1-3"
+	assert_success
+	assert_output "$(printf '#httpmon-records 1\nhit\t1000\t10.0.0.1\nhit\t1001\t10.0.0.1\nbad\t2\ttime jump not confirmed\nhit\t1002\t10.0.0.1\nhit\t1003\t10.0.0.1\nbad\t5\ttime jump not confirmed\nbad\t7\ttime jump not confirmed')"
+	[[ $stderr == *'stdin:2: time jump not confirmed: "10.0.0.1","-","-",9000,'* ]]
+}
+
+@test "-l: a time more than 300 s ahead of the wall clock is a bad record; -a keeps that bound" {
+	local now
+	now=$(date +%s)
+	run --separate-stderr sh -c "$(declare -f csv_at); csv_at $now $((now + 200)) $((now + 900)) | logparse -l | cut -f1-3"
+	assert_success
+	assert_output "$(printf '#httpmon-records 1\nhit\t%s\t10.0.0.1\nhit\t%s\t10.0.0.1\nbad\t3\ttime in the future' "$now" $((now + 200)))"
+	run --separate-stderr sh -c "$(declare -f csv_at); csv_at $((now + 900)) | logparse -a -l | cut -f1"
+	assert_output "$(printf '#httpmon-records 1\nbad')"
 }
