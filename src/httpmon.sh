@@ -315,7 +315,8 @@ stop_job() {
 		secs=$STOP_SECS
 		wait -n -p who "$job" "$timer" 2>/dev/null
 		if [ "${who:-}" != "$timer" ]; then
-			kill "$timer" 2>/dev/null
+			# SIGKILL: in stop_all the children ignore SIGTERM
+			kill -KILL "$timer" 2>/dev/null
 			wait "$timer" 2>/dev/null
 			break
 		fi
@@ -342,7 +343,7 @@ stop_all() {
 	[ -n "$viewer" ] && wait "$viewer" 2>/dev/null
 	viewer=
 	[ -n "$job" ] && drain_view && stop_job
-	[ -n "$drainer" ] && kill "$drainer" 2>/dev/null
+	[ -n "$drainer" ] && kill -KILL "$drainer" 2>/dev/null
 	wait 2>/dev/null
 	show_errors
 	cleanup
@@ -434,7 +435,7 @@ run_dashboard() {
 	viewer=
 	drain_view
 	stop_job
-	kill "$drainer" 2>/dev/null
+	kill -KILL "$drainer" 2>/dev/null
 	wait "$drainer" 2>/dev/null
 	drainer=
 	return "$st"
