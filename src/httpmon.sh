@@ -7,8 +7,11 @@
 # follow is logtail on the files (live), the files one after the other
 # (-N: .gz through zcat, - standard input) or natssub (--collect); parse
 # is logparse, or logmerge for the fleet's rollups.  The stages run as one
-# background job in a process group of their own, so that SIGINT, SIGTERM
-# or SIGHUP to the driver can stop every one of them at once; the FIFO
+# background job in a process group of their own.  SIGINT, SIGTERM or
+# SIGHUP to the driver stop the source alone and let every later stage
+# drain its input and finish (stop_job), so that logtail's --state never
+# runs ahead of what was counted; a stage stuck past a bound is ended
+# with the whole group.  The FIFO
 # lives in a private mktemp -d folder removed on every exit.  On a
 # terminal logview replaces logshow: it reads the merged records from a
 # second FIFO and runs in the driver's own process group, the terminal's
