@@ -7,8 +7,11 @@
 # follow is logtail on the files (live), the files one after the other
 # (-N: .gz through zcat, - standard input) or natssub (--collect); parse
 # is logparse, or logmerge for the fleet's rollups.  The stages run as one
-# background job in a process group of their own, so that SIGINT, SIGTERM
-# or SIGHUP to the driver can stop every one of them at once; the FIFO
+# background job in a process group of their own.  SIGINT, SIGTERM or
+# SIGHUP to the driver stop the source alone and let every later stage
+# drain its input and finish (stop_job), so that logtail's --state never
+# runs ahead of what was counted; a stage stuck past a bound is ended
+# with the whole group.  The FIFO
 # lives in a private mktemp -d folder removed on every exit.  On a
 # terminal logview replaces logshow: it reads the merged records from a
 # second FIFO and runs in the driver's own process group, the terminal's
@@ -31,7 +34,8 @@ ship= collect= source=$(hostname 2>/dev/null || echo web)
 late=10 sources=1 replicas=1
 files=(/tmp/access.log)
 dashboard=
-workdir= job= viewer=
+workdir= job= viewer= drainer=
+DRAIN_SECS=10 STOP_SECS=2	# a stop: the time to drain, then to end
 
 usage() {
 	cat <<USAGE
@@ -210,8 +214,10 @@ stats() {
 }
 
 # follow -- the log lines: the files followed (with idle ticks), replayed
-# (-N), standard input as it comes; or the fleet's rollups (--collect)
+# (-N), standard input as it comes; or the fleet's rollups (--collect).
+# Its process id goes to the file source: a stop ends the source alone.
 follow() {
+	echo "$BASHPID" > "$workdir/source"
 	if [ -n "$collect" ]; then
 		natssub -r "$replicas" -- "$collect"
 	elif [ -n "$no_follow" ]; then
@@ -288,11 +294,66 @@ show_errors() {
 	return 0
 }
 
-# stop_all SIG -- a signal to the driver: stop every stage, tidy, exit
+# stop_source -- SIGTERM to the source alone (logtail, which saves its
+# --state for what it has written, the replay, cat or natssub): the
+# stages after it read to the end of their input and finish.  The
+# source's shell is held (SIGSTOP) while its commands are signalled, so
+# that a replay cannot start its next file meanwhile.  Before the source
+# has said who it is, every stage is stopped at once.
+stop_source() {
+	local src=
+	[ -r "$workdir/source" ] && read -r src < "$workdir/source"
+	if [ -z "$src" ] || ! kill -STOP "$src" 2>/dev/null; then
+		kill -TERM -- "-$job" 2>/dev/null
+		return 0
+	fi
+	kill -TERM $(pgrep -P "$src") "$src" 2>/dev/null
+	kill -CONT "$src" 2>/dev/null
+}
+
+# stop_job -- end the job in order: the source first, then every later
+# stage drains its input and finishes (logstats reports its open
+# interval, logalert saves its --state), so that a saved position never
+# runs ahead of what was counted.  A stage that takes more than
+# DRAIN_SECS gets SIGTERM, then SIGKILL after STOP_SECS more.
+stop_job() {
+	local sig secs=$DRAIN_SECS timer who
+	stop_source
+	for sig in TERM KILL; do
+		sleep "$secs" &
+		timer=$!
+		secs=$STOP_SECS
+		wait -n -p who "$job" "$timer" 2>/dev/null
+		if [ "${who:-}" != "$timer" ]; then
+			# SIGKILL: in stop_all the children ignore SIGTERM
+			kill -KILL "$timer" 2>/dev/null
+			wait "$timer" 2>/dev/null
+			break
+		fi
+		kill -"$sig" -- "-$job" 2>/dev/null
+	done
+	wait "$job" 2>/dev/null
+	job=
+}
+
+# drain_view -- the dashboard has gone: what the stages still write for
+# it is read and dropped, so that they can finish (not die of SIGPIPE)
+drain_view() {
+	[ -n "$dashboard" ] && [ -p "$workdir/view" ] || return 0
+	exec 5<> "$workdir/view"
+	cat <&5 > /dev/null 5>&- &
+	drainer=$!
+	exec 5>&-
+}
+
+# stop_all SIG -- a signal to the driver: stop the job in order, tidy, exit
 stop_all() {
 	trap '' INT TERM HUP
-	[ -n "$job" ] && kill -TERM -- "-$job" 2>/dev/null
 	[ -n "$viewer" ] && kill -TERM "$viewer" 2>/dev/null
+	[ -n "$viewer" ] && wait "$viewer" 2>/dev/null
+	viewer=
+	[ -n "$job" ] && drain_view && stop_job
+	[ -n "$drainer" ] && kill -KILL "$drainer" 2>/dev/null
 	wait 2>/dev/null
 	show_errors
 	cleanup
@@ -325,7 +386,8 @@ stages() {
 	local stats_pid stats_st gauges=${dashboard:-$metrics}
 	stats < "$1" &
 	stats_pid=$!
-	follow | parse | logtee "$1" | alert ${gauges:+--status}
+	follow | parse | logtee "$1" |
+	    alert ${gauges:+--status} ${state:+--state "$state.alert"}
 	local st=("${PIPESTATUS[@]}")
 	wait "$stats_pid"
 	stats_st=$?
@@ -381,7 +443,11 @@ run_dashboard() {
 	wait "$viewer"
 	st=$?
 	viewer=
-	kill -TERM -- "-$job" 2>/dev/null
+	drain_view
+	stop_job
+	kill -KILL "$drainer" 2>/dev/null
+	wait "$drainer" 2>/dev/null
+	drainer=
 	return "$st"
 }
 
@@ -420,7 +486,7 @@ main() {
 		run_dashboard "$(label)"
 		st=$?
 	fi
-	wait "$job"
+	[ -z "$job" ] || wait "$job"
 	job=
 	show_errors
 	if [ -s "$workdir/exits" ]; then

@@ -22,9 +22,15 @@
  * window, marks that second changed; the next evaluation first writes a
  * second record (its count now) for each changed second, once, so that
  * a chart built from the records sums to the window's hits.
+ *
+ * With --state FILE, T, the window's non-zero seconds and whether an
+ * alert is on are saved to FILE at exit and restored at start, so that
+ * an alert on at a stop recovers after the restart.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +44,8 @@
 #define WINDOW_MAX		(7 * 86400)
 #define THRESHOLD_DEFAULT	"10"
 #define THRESHOLD_MAX_MICRO	(INT64_C(1000000000) * 1000000)
+#define STATE_HEADER		"#logalert-state 1"
+#define STATE_LINE_MAX		80	/* the longest line a state file holds */
 
 struct alerter {
 	int64_t		 window;	/* W, seconds */
@@ -64,8 +72,8 @@ usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hsV] "
 	    "[-t threshold] [-w window] [--hook-timeout secs]\n"
-	    "                [--on-alert command] [--replay-hooks] [--syslog] "
-	    "[file ...]\n",
+	    "                [--on-alert command] [--replay-hooks] "
+	    "[--state file] [--syslog]\n                [file ...]\n",
 	    getprogname());
 	exit(status);
 }
@@ -338,6 +346,167 @@ run(void *ctx, int fd, const char *name)
 	    &(const struct lr_calls){ .line = handle_line }, a);
 }
 
+/*
+ * The state file (--state): a header line, then one "KEY VALUE" line
+ * each for window (W), threshold (as written out), time (T) and alerting
+ * (0 or 1), then a "second S N" line for each second S of the window
+ * (T+1-W to T) that holds N > 0 hits.  Written to a temporary file and
+ * renamed over FILE, so that a crash leaves the old state or the new.
+ */
+
+/* state_save -- T, the window and the alert flag to path; 0 or -1 */
+static int
+state_save(const struct alerter *a, const char *path)
+{
+	char tmp[PATH_MAX];
+	int64_t s;
+	FILE *fp;
+	int fd;
+
+	if (!a->started)
+		return 0;	/* no time seen: nothing to remember */
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+		warnx("%s: name too long", path);
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		warn("%s", tmp);
+		if (fd != -1) {
+			close(fd);
+			unlink(tmp);
+		}
+		return -1;
+	}
+	fprintf(fp, "%s\nwindow %" PRId64 "\nthreshold %s\ntime %" PRId64
+	    "\nalerting %d\n", STATE_HEADER, a->window, a->thrtext, a->now,
+	    a->alerting);
+	for (s = a->now + 1 - a->window; s <= a->now; s++)
+		if (s >= 0 && a->count[s % a->window] > 0)
+			fprintf(fp, "second %" PRId64 " %" PRIu64 "\n", s,
+			    a->count[s % a->window]);
+	if (fflush(fp) == EOF || ferror(fp) || fsync(fd) == -1) {
+		warn("%s", tmp);
+		fclose(fp);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(fp);
+	if (rename(tmp, path) == -1) {
+		warn("%s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* state_field -- "KEY VALUE..." line: the text after KEY and a space */
+static const char *
+state_field(const char *line, const char *key)
+{
+	size_t n = strlen(key);
+
+	return strncmp(line, key, n) == 0 && line[n] == ' ' ? line + n + 1 :
+	    NULL;
+}
+
+/* state_int -- the decimal number v is, from min to max; 0 or -1 */
+static int
+state_int(const char *v, int64_t min, int64_t max, int64_t *n)
+{
+	return v == NULL ? -1 : parse_int64(v, strlen(v), min, max, n);
+}
+
+/*
+ * state_read -- the state file's lines into a, whose window and threshold
+ * they must match; a->count must be zero.  NULL, or what is wrong.
+ */
+static const char *
+state_read(struct alerter *a, FILE *fp, size_t *lineno)
+{
+	char line[STATE_LINE_MAX + 2], *sp;
+	int64_t v, n;
+	size_t len;
+	int have = 0;	/* bits: window, threshold, time, alerting */
+
+	for (*lineno = 1; fgets(line, sizeof(line), fp) != NULL; (*lineno)++) {
+		if ((len = strlen(line)) == 0 || line[len - 1] != '\n')
+			return "line too long or cut short";
+		line[len - 1] = '\0';
+		if (*lineno == 1) {
+			if (strcmp(line, STATE_HEADER) != 0)
+				return "not a logalert state file";
+		} else if (state_field(line, "window") != NULL) {
+			if (state_int(state_field(line, "window"), 1,
+			    WINDOW_MAX, &v) != 0)
+				return "bad window";
+			if (v != a->window)
+				return "another window: state ignored";
+			have |= 1;
+		} else if (state_field(line, "threshold") != NULL) {
+			if (strcmp(state_field(line, "threshold"),
+			    a->thrtext) != 0)
+				return "another threshold: state ignored";
+			have |= 2;
+		} else if (state_field(line, "time") != NULL) {
+			if (have != 3 || state_int(state_field(line, "time"),
+			    0, TIME_MAX, &a->now) != 0)
+				return "bad time";
+			have |= 4;
+		} else if (state_field(line, "alerting") != NULL) {
+			if (state_int(state_field(line, "alerting"), 0, 1,
+			    &v) != 0)
+				return "bad alerting flag";
+			a->alerting = (int)v;
+			have |= 8;
+		} else if (state_field(line, "second") != NULL) {
+			/* "second S N": S in the window, N > 0, no overflow */
+			if ((have & 4) == 0 ||
+			    (sp = strchr(line + 7, ' ')) == NULL)
+				return "bad second";
+			*sp++ = '\0';
+			if (state_int(line + 7, a->now + 1 - a->window, a->now,
+			    &v) != 0 || v < 0 ||
+			    state_int(sp, 1, INT64_MAX / 4, &n) != 0 ||
+			    a->sum + (uint64_t)n < a->sum)
+				return "bad second";
+			a->count[v % a->window] += (uint64_t)n;
+			a->sum += (uint64_t)n;
+		} else
+			return "unknown line";
+	}
+	if (ferror(fp))
+		return strerror(errno);
+	return have == 15 ? NULL : "incomplete";
+}
+
+/*
+ * state_load -- restore what state_save wrote to path, if path exists.
+ * A state that cannot be read, or one of another window or threshold, is
+ * ignored with a warning: the run starts afresh.
+ */
+static void
+state_load(struct alerter *a, const char *path)
+{
+	const char *why;
+	size_t lineno = 0;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno != ENOENT)
+			warn("%s: starting afresh", path);
+		return;
+	}
+	if ((why = state_read(a, fp, &lineno)) != NULL) {
+		warnx("%s:%zu: %s", path, lineno, why);
+		memset(a->count, 0, (size_t)a->window * sizeof(*a->count));
+		a->sum = 0;
+		a->now = 0;
+		a->alerting = 0;
+	} else
+		a->started = 1;
+	fclose(fp);
+}
+
 static void
 setup(struct alerter *a, int64_t window, int64_t threshold, int status)
 {
@@ -361,12 +530,13 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_HOOK_TIMEOUT = 256, OPT_ON_ALERT, OPT_REPLAY_HOOKS,
-	    OPT_SYSLOG };
+	    OPT_STATE, OPT_SYSLOG };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
 		{ "on-alert", required_argument, NULL, OPT_ON_ALERT },
 		{ "replay-hooks", no_argument, NULL, OPT_REPLAY_HOOKS },
+		{ "state", required_argument, NULL, OPT_STATE },
 		{ "status", no_argument, NULL, 's' },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "threshold", required_argument, NULL, 't' },
@@ -376,7 +546,7 @@ main(int argc, char *argv[])
 	};
 	struct alerter a;
 	struct notify notify;
-	const char *thr = THRESHOLD_DEFAULT;
+	const char *thr = THRESHOLD_DEFAULT, *state = NULL;
 	int64_t window = WINDOW_DEFAULT, threshold;
 	int ch, rval, status = 0;
 
@@ -405,6 +575,9 @@ main(int argc, char *argv[])
 		case OPT_REPLAY_HOOKS:
 			notify.replay = 1;
 			break;
+		case OPT_STATE:
+			state = optarg;
+			break;
 		case OPT_SYSLOG:
 			notify.syslog = 1;
 			break;
@@ -423,6 +596,8 @@ main(int argc, char *argv[])
 	catch_stop_signals();
 	setup(&a, window, threshold, status);
 	a.notify = notify;
+	if (state != NULL)
+		state_load(&a, state);
 	notify_start(&a.notify);
 	out_str(&a.out, RECORDS_HEADER "\n");
 	rval = each_input(argc, argv, "stdin", run, &a);
@@ -431,6 +606,8 @@ main(int argc, char *argv[])
 	bad_summary(&a.late);
 	notify_finish(&a.notify);
 	out_finish(&a.out);
+	if (state != NULL && state_save(&a, state) != 0 && rval == EXIT_OK)
+		rval = EXIT_IOERR;
 	free(a.count);
 	free(a.changed);
 	free(a.changes);

@@ -247,3 +247,92 @@ second	100	4
 second	99	1
 window	103	8	1.60	100	1"
 }
+
+# split_runs FIXTURE ARGS... -- the fixture's input cut after each of its
+# lines and run in two, the second run restoring the first's --state:
+# the two outputs together must be the output of one run
+split_runs() {
+	local in=$FIXTURES/logalert/$1.in whole n k st=$BATS_TEST_TMPDIR/st
+	shift
+	whole=$(logalert "$@" < "$in" | grep -v '^#')
+	n=$(wc -l < "$in")
+	for k in $(seq 0 "$n"); do
+		rm -f "$st"
+		run --separate-stderr bash -c 'head -n "$1" "$2" | logalert --state "$3" "${@:4}"
+		    tail -n +"$(($1 + 1))" "$2" | logalert --state "$3" "${@:4}"' \
+		    bash "$k" "$in" "$st" "$@"
+		assert_success
+		assert_equal "$(printf '%s\n' "$output" | grep -v '^#')" "$whole"
+	done
+}
+
+@test "--state: a run cut anywhere in two gives the alerts and recoveries of one" {
+	split_runs alert-recover-alert -w 10 -t 2
+	split_runs worked-example -w 5 -t 1
+	split_runs late-and-out-of-order -w 5 -t 1
+}
+
+@test "--state: an alert on at exit is restored, and its recovery sent" {
+	local st=$BATS_TEST_TMPDIR/s/st
+	mkdir "$BATS_TEST_TMPDIR/s"
+	{ hit 100; hit 100; hit 100; hit 101; } | logalert -w 2 -t 1 --state "$st" > /dev/null
+	run cat "$st"
+	assert_output "#logalert-state 1
+window 2
+threshold 1
+time 101
+alerting 1
+second 100 3
+second 101 1"
+	run --separate-stderr sh -c "printf 'tick\t110\n' | logalert -w 2 -t 1 --state '$st'"
+	assert_success
+	assert_line --index 1 --partial $'recover\t103\t1\t'
+	assert_equal "$(sed -n 5p "$st")" "alerting 0"
+	run ls -A "$BATS_TEST_TMPDIR/s"
+	assert_output st	# renamed into place: no temporary file left
+}
+
+@test "--state of another window or threshold is ignored with a warning" {
+	local st=$BATS_TEST_TMPDIR/st
+	{ hit 100; hit 100; hit 100; hit 101; } | logalert -w 2 -t 1 --state "$st" > /dev/null
+	cp "$st" "$st.orig"
+	run --separate-stderr sh -c "printf 'tick\t110\n' | logalert -w 3 -t 1 --state '$st'"
+	assert_success
+	assert_equal "$stderr" "logalert: $st:2: another window: state ignored"
+	refute_output --partial recover
+	cp "$st.orig" "$st"
+	run --separate-stderr sh -c "printf 'tick\t110\n' | logalert -w 2 -t 1.5 --state '$st'"
+	assert_success
+	assert_equal "$stderr" "logalert: $st:3: another threshold: state ignored"
+	refute_output --partial recover
+}
+
+@test "--state: a damaged state file is ignored with a warning, never trusted in part" {
+	local st=$BATS_TEST_TMPDIR/st head=$'#logalert-state 1\nwindow 2\nthreshold 1\ntime 101\nalerting 1'
+	damaged() {
+		printf '%s\n' "$1" > "$st"
+		run --separate-stderr sh -c "printf 'tick\t110\n' | logalert -w 2 -t 1 --state '$st'"
+		assert_success
+		assert_equal "$stderr" "logalert: $st:$2: $3"
+		refute_output --partial recover
+	}
+	damaged "garbage" 1 "not a logalert state file"
+	damaged "$head"$'\nsecond 99 3' 6 "bad second"		# outside the window
+	damaged "$head"$'\nsecond 101 -3' 6 "bad second"
+	damaged "$head"$'\nsecond 101 1 2' 6 "bad second"
+	damaged "$head"$'\nsecond 101 99999999999999999999' 6 "bad second"
+	damaged "$head"$'\nsecond 101 '"$(printf '%080d' 1)" 6 "line too long or cut short"
+	damaged "${head%alerting 1}alerting 2" 5 "bad alerting flag"
+	damaged "${head%$'\nalerting 1'}" 5 "incomplete"
+	damaged "$head"$'\nsnooze 1' 6 "unknown line"
+	printf '%s' "$head" > "$st"	# no newline at the end: cut short
+	run --separate-stderr sh -c "printf 'tick\t110\n' | logalert -w 2 -t 1 --state '$st'"
+	assert_equal "$stderr" "logalert: $st:5: line too long or cut short"
+}
+
+@test "--state: a missing file is a first run, silently; none is written before a time is seen" {
+	run --separate-stderr logalert -w 2 -t 1 --state "$BATS_TEST_TMPDIR/st" < /dev/null
+	assert_success
+	assert_equal "$stderr" ""
+	[ ! -e "$BATS_TEST_TMPDIR/st" ]
+}
