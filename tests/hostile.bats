@@ -40,13 +40,15 @@ need_gnu_time() {
 	[ -x /usr/bin/time ] || skip "GNU time (package time) is not installed"
 }
 
-# below_kb KB LIMIT -- KB is under LIMIT KiB; under the sanitizers
-# (HTTPMON_BIN set) LIMIT is four times as large: ASan's shadow memory and
-# quarantine add megabytes that differ from one machine to the next, and
-# the bound that matters is the plain build's.
+# below_kb KB LIMIT -- KB is under LIMIT KiB.  The bound that matters is
+# the plain build's; under the sanitizers (HTTPMON_BIN set) it is four
+# times LIMIT plus 32 MiB: ASan's shadow memory, allocator caches and
+# quarantine add tens of megabytes that differ from one machine to the
+# next (a fresh machine measured 19.5 MB for a 16 MB bound, logstats 32 MB
+# for a 4 MB one), yet a stage holding a 100 MiB line still fails it.
 below_kb() {
 	local limit=$2
-	[ -z "${HTTPMON_BIN:-}" ] || limit=$((limit * 4))
+	[ -z "${HTTPMON_BIN:-}" ] || limit=$((limit * 4 + 32768))
 	[ "$1" -lt "$limit" ]
 }
 
