@@ -209,6 +209,8 @@ size_t	 fmt_rfc3339(char *, size_t, int64_t);
 int	 month_from_abbrev(const char *);
 int64_t	 now_ms(void);
 #define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+int	 time_valid(int64_t);
+int	 span_valid(int64_t, int64_t);
 
 /* timeguard.c: how a time read from a log or a rollup may move a
    stream's clock (see the file's opening comment) */

@@ -338,26 +338,23 @@ saw_time(struct metrics *m, int64_t t)
 static const char *
 add_stats(struct metrics *m, const struct record *r)
 {
-	uint64_t v[STATS_NFIELDS];
-	int64_t end;
+	int64_t v[STATS_NFIELDS];
 	int i;
 
 	if (r->truncated)
 		return "stats: wrong number of fields";
-	if (rec_time(r, &end) != 0)
+	if (rec_numbers(r, v, STATS_NFIELDS) != 0)
+		return "stats: a count is not a number";
+	if (!span_valid(v[STATS_END], v[STATS_INTERVAL]))
 		return "stats: bad END";
-	for (i = STATS_HITS; i < STATS_NFIELDS; i++)
-		if (rec_schema[REC_STATS].field[i].kind == FIELD_INT &&
-		    field_u64(r, i, &v[i]) != 0)
-			return "stats: a count is not a number";
-	m->hits += v[STATS_HITS];
-	m->bytes += v[STATS_BYTES];
+	m->hits += (uint64_t)v[STATS_HITS];
+	m->bytes += (uint64_t)v[STATS_BYTES];
 	for (i = 0; i < ST_NCLASS; i++)
-		m->status[i] += v[STATS_2XX + i];
-	m->late += v[STATS_LATE];
-	m->bad += v[STATS_BAD];
+		m->status[i] += (uint64_t)v[STATS_2XX + i];
+	m->late += (uint64_t)v[STATS_LATE];
+	m->bad += (uint64_t)v[STATS_BAD];
 	m->intervals++;
-	saw_time(m, end);
+	saw_time(m, v[STATS_END]);
 	return NULL;
 }
 

@@ -261,3 +261,29 @@ logmetrics: $T/bad.in: 3 bad records"
 	run -74 httpmon.sh -N --metrics "$T/none/m.prom" "$T/access.log"
 	assert_output "httpmon.sh: $T/none/m.prom: No such file or directory"
 }
+
+@test "logmetrics takes logstats' record of the last interval of year 9999; the time range holds at both ends" {
+	# the last interval of 9999-12-31 ends at 253402300800, one second
+	# after the last valid time (TIME_MAX): logstats writes it
+	printf 'hit\t253402300795\th\t-\tGET\t/a\t/a\t200\t5\t-\t-\n' |
+	    logstats -i 10 > "$T/last.rec"
+	run grep -c $'^stats\t253402300800\t10\t' "$T/last.rec"
+	assert_output 1
+	# and, at the other end, the first interval of 1970 (from second 0)
+	printf 'hit\t0\th\t-\tGET\t/a\t/a\t200\t5\t-\t-\n' |
+	    logstats -i 10 >> "$T/last.rec"
+	run --separate-stderr logmetrics -o "$T/m.prom" "$T/last.rec"
+	assert_success
+	assert_equal "$stderr" ""
+	run sample "$T/m.prom" httpmon_intervals_total
+	assert_output 2
+	# an interval that would start before 1970 or end past the range: bad
+	printf 'stats\t%s\t10\t1\t0.10\t5\t1\t5\t1\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\n' \
+	    9 253402300810 > "$T/out.rec"
+	run --separate-stderr logmetrics -o "$T/m.prom" "$T/out.rec"
+	assert_success
+	run grep -c 'stats: bad END' <<< "$stderr"
+	assert_output 2
+	run sample "$T/m.prom" httpmon_intervals_total
+	assert_output 0
+}
