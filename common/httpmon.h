@@ -209,8 +209,30 @@ size_t	 fmt_rfc3339(char *, size_t, int64_t);
 int	 month_from_abbrev(const char *);
 int64_t	 now_ms(void);
 #define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
-int	 time_valid(int64_t);
-int	 span_valid(int64_t, int64_t);
+
+/*
+ * time_valid -- t is a time a record or a log may carry: an epoch second
+ * from 1970-01-01T00:00:00Z to TIME_MAX.  The one definition of the
+ * range, for every reader and writer.
+ */
+static inline int
+time_valid(int64_t t)
+{
+	return t >= 0 && t <= TIME_MAX;
+}
+
+/*
+ * span_valid -- an interval of ival seconds ending (exclusive) at end
+ * holds only valid times: a stats record's END, which for the last
+ * interval of the year 9999 is after TIME_MAX (TIME_MAX + 1 for an
+ * interval that divides a day).
+ */
+static inline int
+span_valid(int64_t end, int64_t ival)
+{
+	return ival >= 1 && end >= ival && time_valid(end - ival) &&
+	    time_valid(end - 1);
+}
 
 /* timeguard.c: how a time read from a log or a rollup may move a
    stream's clock (see the file's opening comment) */

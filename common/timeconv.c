@@ -70,30 +70,6 @@ month_from_abbrev(const char *s)
 	return 0;
 }
 
-/*
- * time_valid -- t is a time a record or a log may carry: an epoch second
- * from 1970-01-01T00:00:00Z to TIME_MAX, 9999-12-31T23:59:59Z.  The one
- * definition of the range, for every reader and writer.
- */
-int
-time_valid(int64_t t)
-{
-	return t >= 0 && t <= TIME_MAX;
-}
-
-/*
- * span_valid -- an interval of ival seconds that ends (exclusive) at end
- * holds only valid times: a stats record's END, whose last interval of
- * year 9999 ends after TIME_MAX (at TIME_MAX + 1 for an interval that
- * divides a day).
- */
-int
-span_valid(int64_t end, int64_t ival)
-{
-	return ival >= 1 && end >= ival && time_valid(end - ival) &&
-	    time_valid(end - 1);
-}
-
 /* now_ms -- the monotonic clock in milliseconds (deadlines, pacing) */
 int64_t
 now_ms(void)
