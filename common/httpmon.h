@@ -10,7 +10,9 @@
  *   every program ignores it; a stream may begin with "#httpmon-records 1".
  *   No field holds TAB, CR, LF, backslash or another control byte raw:
  *   the writer escapes them as \t \r \n \\ and \xHH, so that what an
- *   attacker puts in a URL can never split or forge a record.  Times are
+ *   attacker puts in a URL can never split or forge a record; C1
+ *   controls, bidi and format characters and bytes that are not UTF-8
+ *   are \xHH of each byte too (out.c), so that none reaches a terminal.  Times are
  *   integer epoch seconds, UTC.  Fields are only ever appended: a reader
  *   ignores fields after those it knows and rejects a record with fewer.
  *   The record types and their fields: the table rec_schema in record.c.
