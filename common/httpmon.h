@@ -164,6 +164,8 @@ void	 out_str(struct out *, const char *);
 void	 out_char(struct out *, char);
 void	 out_int(struct out *, int64_t);
 void	 out_escaped(struct out *, const char *, size_t);
+#define REC_ESCAPED_MAX(n)	(4 * (n) + 1)	/* rec_escape's room, NUL too */
+size_t	 rec_escape(char *, const char *, size_t);
 void	 out_field(struct out *, const char *, size_t);
 size_t	 out_clean_len(const char *, size_t);
 void	 out_clean_field(struct out *, const char *, size_t);

@@ -202,6 +202,47 @@ safe_seqlen(const char *str, size_t n)
 }
 
 /*
+ * escape_next -- the bytes at s[0..n) that out_clean_len stopped at, as
+ * the record writes them, into esc (16 bytes): a valid UTF-8 character
+ * that may stay raw as it is, the others each byte as \xHH (\t, \n, \r,
+ * \\ for those four).  Returns the length of esc; *used is the bytes of s
+ * taken, 1 to 4.
+ */
+static size_t
+escape_next(const char *s, size_t n, char *esc, size_t *used)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c = (unsigned char)s[0];
+	size_t len = 1, k, o = 0;
+
+	if (c >= 0x80 && (len = safe_seqlen(s, n)) > 0) {
+		memcpy(esc, s, len);
+		*used = len;
+		return len;
+	}
+	/* a C1 or format character: every byte of it escaped */
+	if (c < 0x80 || (len = utf8_seqlen(s, n)) == 0)
+		len = 1;
+	for (k = 0; k < len; k++) {
+		c = (unsigned char)s[k];
+		esc[o++] = '\\';
+		switch (c) {
+		case '\t': esc[o++] = 't'; break;
+		case '\n': esc[o++] = 'n'; break;
+		case '\r': esc[o++] = 'r'; break;
+		case '\\': esc[o++] = '\\'; break;
+		default:
+			esc[o++] = 'x';
+			esc[o++] = hex[c >> 4];
+			esc[o++] = hex[c & 0xf];
+			break;
+		}
+	}
+	*used = len;
+	return o;
+}
+
+/*
  * out_escaped -- write s with TAB, CR, LF, backslash and every other
  * control byte escaped, C0, DEL and C1 alike, and the bidi and format
  * characters of unsafe_char too, each byte as \xHH; so is a byte that
@@ -211,42 +252,39 @@ safe_seqlen(const char *str, size_t n)
 void
 out_escaped(struct out *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run, k, len;
-	unsigned char c;
-	char esc[4];
+	size_t i, run, used;
+	char esc[16];
 
-	for (i = 0; ; ) {
+	for (i = 0; ; i += used) {
 		run = out_clean_len(s + i, n - i);
 		out_write(o, s + i, run);
 		if ((i += run) == n)
 			break;
-		c = (unsigned char)s[i];
-		if (c >= 0x80 && (len = safe_seqlen(s + i, n - i)) > 0) {
-			out_write(o, s + i, len);
-			i += len;
-			continue;
-		}
-		/* a C1 or format character: every byte of it escaped */
-		len = c >= 0x80 && utf8_seqlen(s + i, n - i) > 0 ?
-		    utf8_seqlen(s + i, n - i) : 1;
-		for (k = 0; k < len; k++, i++) {
-			c = (unsigned char)s[i];
-			esc[0] = '\\';
-			switch (c) {
-			case '\t': esc[1] = 't'; out_write(o, esc, 2); break;
-			case '\n': esc[1] = 'n'; out_write(o, esc, 2); break;
-			case '\r': esc[1] = 'r'; out_write(o, esc, 2); break;
-			case '\\': esc[1] = '\\'; out_write(o, esc, 2); break;
-			default:
-				esc[1] = 'x';
-				esc[2] = hex[c >> 4];
-				esc[3] = hex[c & 0xf];
-				out_write(o, esc, 4);
-				break;
-			}
-		}
+		out_write(o, esc, escape_next(s + i, n - i, esc, &used));
 	}
+}
+
+/*
+ * rec_escape -- s[0..n) as out_escaped writes it, into dst, which has
+ * room for REC_ESCAPED_MAX(n) bytes; NUL-terminated, returns the length.
+ * The text is printable ASCII and valid UTF-8, and rec_unescape gives s
+ * back: a reversible, safe name for any bytes (a Prometheus label).
+ */
+size_t
+rec_escape(char *dst, const char *s, size_t n)
+{
+	size_t i, run, used, o = 0;
+
+	for (i = 0; ; i += used) {
+		run = out_clean_len(s + i, n - i);
+		memcpy(dst + o, s + i, run);
+		o += run;
+		if ((i += run) == n)
+			break;
+		o += escape_next(s + i, n - i, dst + o, &used);
+	}
+	dst[o] = '\0';
+	return o;
 }
 
 /* out_field -- a TAB, then the field escaped (the type field is out_str) */

@@ -5,7 +5,8 @@
  * with out_field are read back identically by rec_split and
  * rec_unescape, whatever bytes they hold (TAB, newline, backslash, NUL,
  * high bytes), whatever the size of the output buffer; and what it
- * writes is valid UTF-8 with no C1 control.
+ * writes is valid UTF-8 with no C1 control; rec_escape (a Prometheus
+ * label's text) round-trips too.
  *
  * Input: byte 0 picks the output buffer size; the rest is fields, each
  * a length byte followed by that many bytes (cut short at the end).
@@ -109,6 +110,21 @@ round_trip(const uint8_t *data, size_t size)
 		CHECK(memcmp(r.field[i + 1], f[i], n) == 0);
 	}
 	free(rec);
+
+	/* rec_escape: the same text, and rec_unescape gives the bytes back */
+	for (i = 0; i < nf; i++) {
+		char *esc = malloc(REC_ESCAPED_MAX(flen[i]));
+		size_t n;
+
+		if (esc == NULL)
+			abort();
+		n = rec_escape(esc, (const char *)f[i], flen[i]);
+		CHECK(n < REC_ESCAPED_MAX(flen[i]) && esc[n] == '\0');
+		CHECK(memchr(esc, '\t', n) == NULL);
+		n = rec_unescape(esc, n);
+		CHECK(n == flen[i] && memcmp(esc, f[i], n) == 0);
+		free(esc);
+	}
 }
 
 int

@@ -101,9 +101,9 @@ sample() {
 httpmon_section_hits_total{section="(other)"} 24'
 }
 
-@test "invalid UTF-8 in a section becomes U+FFFD; control bytes stay escaped" {
+@test "invalid UTF-8 in a section is written \\xHH, as in records; control bytes stay escaped" {
 	logmetrics -o "$T/m.prom" < "$M/replay.in" > /dev/null
-	run grep -c $'^httpmon_section_hits_total{section="/caf\xef\xbf\xbd"} 6$' "$T/m.prom"
+	run grep -c '^httpmon_section_hits_total{section="/caf\\\\xe9"} 6$' "$T/m.prom"
 	assert_output 1
 	run grep -c '^httpmon_section_hits_total{section="/x\\\\x1b\[2J"} 0$' "$T/m.prom"
 	assert_output 1
@@ -286,4 +286,29 @@ logmetrics: $T/bad.in: 3 bad records"
 	assert_output 2
 	run sample "$T/m.prom" httpmon_intervals_total
 	assert_output 0
+}
+
+@test "one series per distinct section, always: sections that differ only in invalid UTF-8 stay apart, in a valid file" {
+	# /\xff and /\xfe raw (both U+FFFD once), and /\xff again in its
+	# record form: the same section as the raw one
+	{
+		printf 'stats\t1010\t10\t7\t0.70\t70\t7\t70\t7\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\n'
+		printf 'section\t1010\t1\t/\377\t3\t30\t0\t0\n'
+		printf 'section\t1010\t2\t/\376\t2\t20\t0\t0\n'
+		printf 'section\t1010\t3\t/\\xff\t1\t10\t0\t0\n'
+		printf 'section\t1010\t4\t/\\\\xff\t1\t10\t0\t0\n'
+	} > "$T/ff.in"
+	run --separate-stderr logmetrics -o "$T/m.prom" "$T/ff.in"
+	assert_success
+	valid "$T/m.prom"
+	# the label values, as Prometheus reads them: the record form
+	run sample "$T/m.prom" 'httpmon_section_hits_total{section="/\xff"}'
+	assert_output 4
+	run sample "$T/m.prom" 'httpmon_section_hits_total{section="/\xfe"}'
+	assert_output 2
+	# a real backslash before "xff" is \\ in the record form: its own series
+	run sample "$T/m.prom" 'httpmon_section_hits_total{section="/\\xff"}'
+	assert_output 1
+	run grep -c '^httpmon_section_hits_total{' "$T/m.prom"
+	assert_output 4
 }
