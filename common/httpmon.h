@@ -10,7 +10,9 @@
  *   every program ignores it; a stream may begin with "#httpmon-records 1".
  *   No field holds TAB, CR, LF, backslash or another control byte raw:
  *   the writer escapes them as \t \r \n \\ and \xHH, so that what an
- *   attacker puts in a URL can never split or forge a record.  Times are
+ *   attacker puts in a URL can never split or forge a record; C1
+ *   controls, bidi and format characters and bytes that are not UTF-8
+ *   are \xHH of each byte too (out.c), so that none reaches a terminal.  Times are
  *   integer epoch seconds, UTC.  Fields are only ever appended: a reader
  *   ignores fields after those it knows and rejects a record with fewer.
  *   The record types and their fields: the table rec_schema in record.c.
@@ -162,6 +164,8 @@ void	 out_str(struct out *, const char *);
 void	 out_char(struct out *, char);
 void	 out_int(struct out *, int64_t);
 void	 out_escaped(struct out *, const char *, size_t);
+#define REC_ESCAPED_MAX(n)	(4 * (n) + 1)	/* rec_escape's room, NUL too */
+size_t	 rec_escape(char *, const char *, size_t);
 void	 out_field(struct out *, const char *, size_t);
 size_t	 out_clean_len(const char *, size_t);
 void	 out_clean_field(struct out *, const char *, size_t);
@@ -209,6 +213,30 @@ size_t	 fmt_rfc3339(char *, size_t, int64_t);
 int	 month_from_abbrev(const char *);
 int64_t	 now_ms(void);
 #define TIME_MAX	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+
+/*
+ * time_valid -- t is a time a record or a log may carry: an epoch second
+ * from 1970-01-01T00:00:00Z to TIME_MAX.  The one definition of the
+ * range, for every reader and writer.
+ */
+static inline int
+time_valid(int64_t t)
+{
+	return t >= 0 && t <= TIME_MAX;
+}
+
+/*
+ * span_valid -- an interval of ival seconds ending (exclusive) at end
+ * holds only valid times: a stats record's END, which for the last
+ * interval of the year 9999 is after TIME_MAX (TIME_MAX + 1 for an
+ * interval that divides a day).
+ */
+static inline int
+span_valid(int64_t end, int64_t ival)
+{
+	return ival >= 1 && end >= ival && time_valid(end - ival) &&
+	    time_valid(end - 1);
+}
 
 /* timeguard.c: how a time read from a log or a rollup may move a
    stream's clock (see the file's opening comment) */

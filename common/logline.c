@@ -144,7 +144,7 @@ clf_time(const char *s, const char *end, int64_t *t)
 	    clf_date(s, &base) == -1)
 		return -1;
 	*t = base + h * 3600 + mi * 60 + sec;
-	return *t < 0 || *t > TIME_MAX ? -1 : 0;
+	return time_valid(*t) ? 0 : -1;
 }
 
 /*

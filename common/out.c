@@ -117,11 +117,14 @@ out_int(struct out *o, int64_t v)
 	out_write(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
-/* needs_escape -- bytes a record field may not hold raw */
+/*
+ * needs_escape -- bytes a record field may not hold raw, or may hold
+ * only after a closer look: every byte from 0x80 up (see out_escaped)
+ */
 static int
 needs_escape(unsigned char c)
 {
-	return c < 0x20 || c == 0x7f || c == '\\';
+	return c < 0x20 || c >= 0x7f || c == '\\';
 }
 
 /*
@@ -139,14 +142,14 @@ clean16(const char *s)
 	uint64_t half[2];
 
 	memcpy(&v, s, sizeof(v));
-	bad = (bytes16)((v < 0x20) | (v == 0x7f) | (v == '\\'));
+	bad = (bytes16)((v < 0x20) | (v >= 0x7f) | (v == '\\'));
 	memcpy(half, &bad, sizeof(half));
 	return (half[0] | half[1]) == 0;
 }
 
 /*
- * out_clean_len -- how many bytes at the start of s need no escaping:
- * all n in the common case, found 16 bytes at a time.
+ * out_clean_len -- how many bytes at the start of s need no escaping (and
+ * are ASCII): all n in the common case, found 16 bytes at a time.
  */
 size_t
 out_clean_len(const char *s, size_t n)
@@ -164,38 +167,124 @@ out_clean_len(const char *s, size_t n)
 }
 
 /*
+ * unsafe_char -- code point u, though valid UTF-8, is one a terminal
+ * acts on or that hides or reorders text: a C1 control (U+0080..U+009F,
+ * CSI and OSC among them), or a bidi or invisible format character
+ * (U+061C, U+200B..U+200F, U+2028..U+202E, U+2060..U+206F, U+FEFF,
+ * U+FFF9..U+FFFB, the tags U+E0000..U+E007F).
+ */
+static int
+unsafe_char(uint32_t u)
+{
+	return (u >= 0x80 && u <= 0x9f) || u == 0x61c ||
+	    (u >= 0x200b && u <= 0x200f) || (u >= 0x2028 && u <= 0x202e) ||
+	    (u >= 0x2060 && u <= 0x206f) || u == 0xfeff ||
+	    (u >= 0xfff9 && u <= 0xfffb) || (u >= 0xe0000 && u <= 0xe007f);
+}
+
+/*
+ * safe_seqlen -- the length of the valid UTF-8 sequence at s that may
+ * stay raw in a record (utf8_seqlen), or 0: its bytes are escaped.
+ */
+static size_t
+safe_seqlen(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t len = utf8_seqlen(str, n), i;
+	uint32_t u;
+
+	if (len < 2)
+		return len;
+	u = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++)
+		u = u << 6 | (s[i] & 0x3f);
+	return unsafe_char(u) ? 0 : len;
+}
+
+/*
+ * escape_next -- the bytes at s[0..n) that out_clean_len stopped at, as
+ * the record writes them, into esc (16 bytes): a valid UTF-8 character
+ * that may stay raw as it is, the others each byte as \xHH (\t, \n, \r,
+ * \\ for those four).  Returns the length of esc; *used is the bytes of s
+ * taken, 1 to 4.
+ */
+static size_t
+escape_next(const char *s, size_t n, char *esc, size_t *used)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c = (unsigned char)s[0];
+	size_t len = 1, k, o = 0;
+
+	if (c >= 0x80 && (len = safe_seqlen(s, n)) > 0) {
+		memcpy(esc, s, len);
+		*used = len;
+		return len;
+	}
+	/* a C1 or format character: every byte of it escaped */
+	if (c < 0x80 || (len = utf8_seqlen(s, n)) == 0)
+		len = 1;
+	for (k = 0; k < len; k++) {
+		c = (unsigned char)s[k];
+		esc[o++] = '\\';
+		switch (c) {
+		case '\t': esc[o++] = 't'; break;
+		case '\n': esc[o++] = 'n'; break;
+		case '\r': esc[o++] = 'r'; break;
+		case '\\': esc[o++] = '\\'; break;
+		default:
+			esc[o++] = 'x';
+			esc[o++] = hex[c >> 4];
+			esc[o++] = hex[c & 0xf];
+			break;
+		}
+	}
+	*used = len;
+	return o;
+}
+
+/*
  * out_escaped -- write s with TAB, CR, LF, backslash and every other
- * control byte escaped; bytes >= 0x80 (UTF-8) pass unchanged.  Runs of
- * plain bytes are copied at once, which is the common case.
+ * control byte escaped, C0, DEL and C1 alike, and the bidi and format
+ * characters of unsafe_char too, each byte as \xHH; so is a byte that
+ * is not valid UTF-8.  Other UTF-8 passes unchanged.  Runs of plain
+ * ASCII are copied at once, which is the common case.
  */
 void
 out_escaped(struct out *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run;
-	unsigned char c;
-	char esc[4];
+	size_t i, run, used;
+	char esc[16];
 
-	for (i = 0; ; i++) {
+	for (i = 0; ; i += used) {
 		run = out_clean_len(s + i, n - i);
 		out_write(o, s + i, run);
 		if ((i += run) == n)
 			break;
-		c = (unsigned char)s[i];
-		esc[0] = '\\';
-		switch (c) {
-		case '\t': esc[1] = 't'; out_write(o, esc, 2); break;
-		case '\n': esc[1] = 'n'; out_write(o, esc, 2); break;
-		case '\r': esc[1] = 'r'; out_write(o, esc, 2); break;
-		case '\\': esc[1] = '\\'; out_write(o, esc, 2); break;
-		default:
-			esc[1] = 'x';
-			esc[2] = hex[c >> 4];
-			esc[3] = hex[c & 0xf];
-			out_write(o, esc, 4);
-			break;
-		}
+		out_write(o, esc, escape_next(s + i, n - i, esc, &used));
 	}
+}
+
+/*
+ * rec_escape -- s[0..n) as out_escaped writes it, into dst, which has
+ * room for REC_ESCAPED_MAX(n) bytes; NUL-terminated, returns the length.
+ * The text is printable ASCII and valid UTF-8, and rec_unescape gives s
+ * back: a reversible, safe name for any bytes (a Prometheus label).
+ */
+size_t
+rec_escape(char *dst, const char *s, size_t n)
+{
+	size_t i, run, used, o = 0;
+
+	for (i = 0; ; i += used) {
+		run = out_clean_len(s + i, n - i);
+		memcpy(dst + o, s + i, run);
+		o += run;
+		if ((i += run) == n)
+			break;
+		o += escape_next(s + i, n - i, dst + o, &used);
+	}
+	dst[o] = '\0';
+	return o;
 }
 
 /* out_field -- a TAB, then the field escaped (the type field is out_str) */

@@ -221,10 +221,10 @@ rec_unescape(char *s, size_t len)
 int
 rec_time(const struct record *r, int64_t *t)
 {
-	if (r->nfields < 2)
+	if (r->nfields < 2 || parse_int64(r->field[1], r->len[1], 0,
+	    INT64_MAX, t) == -1)
 		return -1;
-	return parse_int64(r->field[1], r->len[1], 0, TIME_MAX,
-	    t);
+	return time_valid(*t) ? 0 : -1;
 }
 
 /*

@@ -4,7 +4,9 @@
  * bytes, and the round-trip property of the writer: any fields written
  * with out_field are read back identically by rec_split and
  * rec_unescape, whatever bytes they hold (TAB, newline, backslash, NUL,
- * high bytes), whatever the size of the output buffer.
+ * high bytes), whatever the size of the output buffer; and what it
+ * writes is valid UTF-8 with no C1 control; rec_escape (a Prometheus
+ * label's text) round-trips too.
  *
  * Input: byte 0 picks the output buffer size; the rest is fields, each
  * a length byte followed by that many bytes (cut short at the end).
@@ -66,7 +68,7 @@ static void
 round_trip(const uint8_t *data, size_t size)
 {
 	const uint8_t *f[REC_MAXFIELDS];
-	size_t flen[REC_MAXFIELDS], len, i, nf = 0;
+	size_t flen[REC_MAXFIELDS], len, i, k, nf = 0;
 	struct record r;
 	struct out o;
 	char *rec;
@@ -92,6 +94,14 @@ round_trip(const uint8_t *data, size_t size)
 	for (i = 0; i + 1 < len; i++)
 		CHECK(rec[i] == '\t' || ((unsigned char)rec[i] >= 0x20 &&
 		    rec[i] != 0x7f));
+	/* Bytes from 0x80 up: valid UTF-8, no C1 control (U+0080..U+009F). */
+	for (i = 0; i + 1 < len; i += k) {
+		k = (unsigned char)rec[i] < 0x80 ? 1 : utf8_seqlen(rec + i,
+		    len - 1 - i);
+		CHECK(k > 0);
+		CHECK(!((unsigned char)rec[i] == 0xc2 &&
+		    (unsigned char)rec[i + 1] < 0xa0));
+	}
 	CHECK(rec_split(rec, len - 1, &r) == (int)nf + 1);
 	CHECK(r.type == REC_HIT);
 	for (i = 0; i < nf; i++) {
@@ -100,6 +110,21 @@ round_trip(const uint8_t *data, size_t size)
 		CHECK(memcmp(r.field[i + 1], f[i], n) == 0);
 	}
 	free(rec);
+
+	/* rec_escape: the same text, and rec_unescape gives the bytes back */
+	for (i = 0; i < nf; i++) {
+		char *esc = malloc(REC_ESCAPED_MAX(flen[i]));
+		size_t n;
+
+		if (esc == NULL)
+			abort();
+		n = rec_escape(esc, (const char *)f[i], flen[i]);
+		CHECK(n < REC_ESCAPED_MAX(flen[i]) && esc[n] == '\0');
+		CHECK(memchr(esc, '\t', n) == NULL);
+		n = rec_unescape(esc, n);
+		CHECK(n == flen[i] && memcmp(esc, f[i], n) == 0);
+		free(esc);
+	}
 }
 
 int

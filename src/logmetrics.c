@@ -109,22 +109,28 @@ usage(int status)
 	exit(status);
 }
 
-/* put_label -- a label value: \ and " escaped, invalid UTF-8 as U+FFFD */
+/*
+ * put_label -- a section's bytes as a label value: their record form
+ * (rec_escape: printable, valid UTF-8, one text for each distinct name,
+ * invalid UTF-8 as \xHH), then \ and " escaped for Prometheus
+ */
 static void
 put_label(FILE *f, const char *s, size_t n)
 {
+	char small[256], *esc = small;
 	size_t i, len;
 
-	for (i = 0; i < n; i += len) {
-		if ((len = utf8_seqlen(s + i, n - i)) == 0) {
-			fputs("\xef\xbf\xbd", f);
-			len = 1;
-		} else if (s[i] == '\\' || s[i] == '"') {
+	if (REC_ESCAPED_MAX(n) > sizeof(small) &&
+	    (esc = malloc(REC_ESCAPED_MAX(n))) == NULL)
+		err(EXIT_FAIL, "malloc");
+	len = rec_escape(esc, s, n);
+	for (i = 0; i < len; i++) {
+		if (esc[i] == '\\' || esc[i] == '"')
 			fputc('\\', f);
-			fputc(s[i], f);
-		} else
-			fwrite(s + i, 1, len, f);
+		fputc(esc[i], f);
 	}
+	if (esc != small)
+		free(esc);
 }
 
 /* put_micro -- millionths as the shortest decimal: 1500000 is 1.5 */
@@ -338,26 +344,23 @@ saw_time(struct metrics *m, int64_t t)
 static const char *
 add_stats(struct metrics *m, const struct record *r)
 {
-	uint64_t v[STATS_NFIELDS];
-	int64_t end;
+	int64_t v[STATS_NFIELDS];
 	int i;
 
 	if (r->truncated)
 		return "stats: wrong number of fields";
-	if (rec_time(r, &end) != 0)
+	if (rec_numbers(r, v, STATS_NFIELDS) != 0)
+		return "stats: a count is not a number";
+	if (!span_valid(v[STATS_END], v[STATS_INTERVAL]))
 		return "stats: bad END";
-	for (i = STATS_HITS; i < STATS_NFIELDS; i++)
-		if (rec_schema[REC_STATS].field[i].kind == FIELD_INT &&
-		    field_u64(r, i, &v[i]) != 0)
-			return "stats: a count is not a number";
-	m->hits += v[STATS_HITS];
-	m->bytes += v[STATS_BYTES];
+	m->hits += (uint64_t)v[STATS_HITS];
+	m->bytes += (uint64_t)v[STATS_BYTES];
 	for (i = 0; i < ST_NCLASS; i++)
-		m->status[i] += v[STATS_2XX + i];
-	m->late += v[STATS_LATE];
-	m->bad += v[STATS_BAD];
+		m->status[i] += (uint64_t)v[STATS_2XX + i];
+	m->late += (uint64_t)v[STATS_LATE];
+	m->bad += (uint64_t)v[STATS_BAD];
 	m->intervals++;
-	saw_time(m, end);
+	saw_time(m, v[STATS_END]);
 	return NULL;
 }
 
@@ -378,26 +381,27 @@ add_section(struct metrics *m, const struct record *r)
 	if (field_u64(r, SECTION_HITS, &hits) != 0 ||
 	    field_u64(r, SECTION_BYTES, &bytes) != 0)
 		return "section: a count is not a number";
-	if (len > sizeof(key.buf) - sizeof(struct section)) {
-		if ((find = malloc(sizeof(*find) + len)) == NULL)
+	if (len >= sizeof(key.buf) - sizeof(struct section)) {
+		if ((find = malloc(sizeof(*find) + len + 1)) == NULL)
 			err(EXIT_FAIL, "malloc");
 	} else
 		find = &key.s;
-	find->len = len;
+	/* Keyed by the bytes: one series for each distinct section. */
 	memcpy(find->name, r->field[SECTION_NAME], len);
-	s = RB_FIND(sectiontree, &m->sections, find);
-	if (find != &key.s)
-		free(find);
-	if (s == NULL) {
-		if (m->nsections >= m->maxsections)
-			return NULL;	/* counts in "(other)" */
+	find->len = len = rec_unescape(find->name, len);
+	if ((s = RB_FIND(sectiontree, &m->sections, find)) == NULL &&
+	    m->nsections < m->maxsections) {
 		if ((s = calloc(1, sizeof(*s) + len)) == NULL)
 			err(EXIT_FAIL, "malloc");
 		s->len = len;
-		memcpy(s->name, r->field[SECTION_NAME], len);
+		memcpy(s->name, find->name, len);
 		RB_INSERT(sectiontree, &m->sections, s);
 		m->nsections++;
 	}
+	if (find != &key.s)
+		free(find);
+	if (s == NULL)
+		return NULL;	/* past -m: counts in "(other)" */
 	s->hits += hits;
 	s->bytes += bytes;
 	m->listed_hits += hits;

@@ -112,8 +112,8 @@ show_stats(struct show *sh, struct record *r)
 	struct out *o = &sh->out;
 
 	if (rec_numbers(r, v, STATS_NFIELDS) == -1 ||
-	    v[STATS_END] - v[STATS_INTERVAL] > TIME_MAX)
-		return -1;	/* (the interval of 9999-12-31T23:59:59 ends after it) */
+	    !span_valid(v[STATS_END], v[STATS_INTERVAL]))
+		return -1;
 	end_group(sh);
 	fmt_rfc3339(when, sizeof(when), v[STATS_END]);
 	fmt_bytes(b1, sizeof(b1), v[STATS_BYTES]);

@@ -10,7 +10,8 @@
  * once a second.  Nothing from a record reaches the screen without
  * being unescaped and then passed through vis(3), byte by byte, into a
  * fixed buffer: no control byte or escape sequence from a log line is
- * ever sent to the terminal.
+ * ever sent to the terminal.  What the records say (the model, and the
+ * chart's scale) is common/view.c, without curses; this file draws it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,67 +24,18 @@
 
 #include <curses.h>
 #include <err.h>
-#include <vis.h>
 
 #include "httpmon.h"
+#include "view.h"
 
-#define VIS_FLAGS	(VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL)
-#define HIST		1024	/* seconds of per-second hits kept */
-#define NMSG		8	/* alert messages kept */
-#define NSECT		32	/* top sections kept */
-#define NMETH		16	/* methods kept */
-#define NAMELEN		96	/* a section name, escaped, cut here */
-#define MSGLEN		200	/* an alert message, escaped, cut here */
-#define SHORTLEN	24	/* a method, a rate, a threshold */
 #define BATCH		4096	/* records read between two looks at the keys */
 #define DRAW_MS		100	/* shortest time between two redraws */
 
 enum { C_ALERT = 1, C_OK, C_OVER, C_LINE };
 
-/* A row of the sections table: a section and its counts. */
-struct section_row {
-	char	 name[NAMELEN];
-	int64_t	 hits, bytes, s4xx, s5xx;
-};
-
-struct method {
-	char	 name[SHORTLEN];
-	int64_t	 hits;
-};
-
-struct view {
-	/* the title: what the driver says, or what the records say */
-	char		 log[1024];	/* the file followed, made safe */
-	char		 thrtext[SHORTLEN];
-	int64_t		 threshold;	/* millionths; -1 unknown */
-	int64_t		 window;	/* seconds; 0 unknown */
-	int64_t		 interval;	/* seconds; 0 unknown */
-
-	/* the alert panel */
-	int		 alerting;
-	uint64_t	 nalerts;
-	int64_t		 last_alert, last_recover;	/* -1: never */
-	char		 msg[NMSG][MSGLEN];
-	uint64_t	 nmsg;		/* messages ever; msg[] is a ring */
-	int		 have_window;
-	int64_t		 wtime, whits;
-	char		 wavg[SHORTLEN];
-
-	/* the chart: hist[s % HIST] = hits in second s, first..last */
-	uint64_t	 hist[HIST];
-	int64_t		 hist_first, hist_last;	/* -1: none yet */
-
-	/* the latest interval, and the totals since start */
-	int		 have_stats;
-	int64_t		 st[STATS_NFIELDS];
-	char		 rate[SHORTLEN];
-	int64_t		 total_bad, total_late;
-	struct section_row sect[NSECT];
-	int		 nsect, maxsect;
-	struct method	 meth[NMETH];
-	int		 nmeth;
-
-	/* input and screen */
+/* The dashboard: the model (view.h), its input, and the screen. */
+struct dash {
+	struct view	 v;
 	const char	*name;
 	int		 eof, readerr;
 	struct badinput	 bad;
@@ -105,260 +57,33 @@ usage(int status)
 }
 
 /*
- * safe_copy -- src (len bytes, raw) made safe for a terminal with vis(3)
- * into dst; a byte whose escape does not fit is left out with the rest,
- * so an escape is never cut in half.
- */
-static void
-safe_copy(char *dst, size_t size, const char *src, size_t len)
-{
-	char enc[5];
-	size_t i, n, used = 0;
-
-	for (i = 0; i < len; i++) {
-		vis(enc, (unsigned char)src[i], VIS_FLAGS,
-		    i + 1 < len ? (unsigned char)src[i + 1] : '\0');
-		n = strlen(enc);
-		if (used + n >= size)
-			break;
-		memcpy(dst + used, enc, n);
-		used += n;
-	}
-	dst[used] = '\0';
-}
-
-/* field_copy -- field i of r, unescaped, then made safe into dst */
-static void
-field_copy(char *dst, size_t size, struct record *r, int i)
-{
-	r->len[i] = rec_unescape(r->field[i], r->len[i]);
-	safe_copy(dst, size, r->field[i], r->len[i]);
-}
-
-/* set_threshold -- the threshold, as text and in millionths, if valid */
-static int
-set_threshold(struct view *v, const char *text)
-{
-	int64_t micro;
-
-	if (parse_decimal_micro(text, &micro) == -1)
-		return -1;
-	v->threshold = micro;
-	safe_copy(v->thrtext, sizeof(v->thrtext), text, strlen(text));
-	return 0;
-}
-
-/* add_message -- keep an alert message in the ring */
-static void
-add_message(struct view *v, struct record *r)
-{
-	field_copy(v->msg[v->nmsg % NMSG], MSGLEN, r, ALERT_MESSAGE);
-	v->nmsg++;
-}
-
-/* do_alert -- an alert or recover record: the state, times, message */
-static int
-do_alert(struct view *v, struct record *r)
-{
-	int64_t f[ALERT_NFIELDS];
-
-	if (rec_numbers(r, f, ALERT_NFIELDS) == -1)
-		return -1;
-	if (r->type == REC_ALERT) {
-		v->alerting = 1;
-		v->nalerts++;
-		v->last_alert = f[ALERT_TIME];
-	} else {
-		v->alerting = 0;
-		v->last_recover = f[ALERT_TIME];
-	}
-	if (v->threshold < 0)
-		set_threshold(v, r->field[ALERT_THRESHOLD]);
-	/* Without window records, the alert's own numbers are the latest. */
-	if (!v->have_window || f[ALERT_TIME] >= v->wtime) {
-		v->have_window = 1;
-		v->wtime = f[ALERT_TIME];
-		v->whits = f[ALERT_HITS];
-		field_copy(v->wavg, sizeof(v->wavg), r, ALERT_AVG);
-	}
-	add_message(v, r);
-	return 0;
-}
-
-/*
- * do_window -- a window record of logalert -s: the window now, and the
- * hits of second TIME-1 for the chart.  Seconds skipped by a jump of
- * the clock had no hits: they are cleared, HIST of them at most.
- */
-static int
-do_window(struct view *v, struct record *r)
-{
-	int64_t f[WINDOW_NFIELDS], s, from;
-
-	if (rec_numbers(r, f, WINDOW_NFIELDS) == -1 || f[WINDOW_TIME] < 1)
-		return -1;
-	v->have_window = 1;
-	v->wtime = f[WINDOW_TIME];
-	v->whits = f[WINDOW_HITS];
-	field_copy(v->wavg, sizeof(v->wavg), r, WINDOW_AVG);
-	if (v->threshold < 0)
-		set_threshold(v, r->field[WINDOW_THRESHOLD]);
-	s = f[WINDOW_TIME] - 1;
-	if (v->hist_last < 0)
-		v->hist_first = v->hist_last = s;
-	else if (s <= v->hist_last) {
-		if (s > v->hist_last - HIST)
-			v->hist[s % HIST] = (uint64_t)f[WINDOW_LASTSEC];
-		return 0;
-	}
-	from = v->hist_last + 1;
-	if (s - from >= HIST)
-		from = s - HIST + 1;
-	for (; from < s; from++)
-		v->hist[from % HIST] = 0;
-	v->hist[s % HIST] = (uint64_t)f[WINDOW_LASTSEC];
-	v->hist_last = s;
-	return 0;
-}
-
-/*
- * do_second -- a second record of logalert -s: second TIME, already
- * charted, has more hits now (lines that came late): its bar grows.
- */
-static int
-do_second(struct view *v, struct record *r)
-{
-	int64_t f[SECOND_NFIELDS], s;
-
-	if (rec_numbers(r, f, SECOND_NFIELDS) == -1)
-		return -1;
-	s = f[SECOND_TIME];
-	if (v->hist_last >= 0 && s <= v->hist_last &&
-	    s > v->hist_last - HIST && s >= v->hist_first)
-		v->hist[s % HIST] = (uint64_t)f[SECOND_HITS];
-	return 0;
-}
-
-/* do_stats -- the head of a logstats block: a new latest interval */
-static int
-do_stats(struct view *v, struct record *r)
-{
-	int64_t f[STATS_NFIELDS];
-
-	if (rec_numbers(r, f, STATS_NFIELDS) == -1)
-		return -1;
-	memcpy(v->st, f, sizeof(f));
-	field_copy(v->rate, sizeof(v->rate), r, STATS_RATE);
-	v->have_stats = 1;
-	v->total_bad += f[STATS_BAD];
-	v->total_late += f[STATS_LATE];
-	if (v->interval == 0)
-		v->interval = f[STATS_INTERVAL];
-	v->nsect = v->nmeth = 0;
-	return 0;
-}
-
-/* do_section -- one of the top sections of the latest interval */
-static int
-do_section(struct view *v, struct record *r)
-{
-	int64_t f[SECTION_NFIELDS];
-	struct section_row *s;
-
-	if (rec_numbers(r, f, SECTION_NFIELDS) == -1)
-		return -1;
-	if (!v->have_stats || f[SECTION_END] != v->st[STATS_END] ||
-	    v->nsect == NSECT)
-		return 0;
-	s = &v->sect[v->nsect++];
-	field_copy(s->name, sizeof(s->name), r, SECTION_NAME);
-	s->hits = f[SECTION_HITS];
-	s->bytes = f[SECTION_BYTES];
-	s->s4xx = f[SECTION_4XX];
-	s->s5xx = f[SECTION_5XX];
-	if (v->nsect > v->maxsect)
-		v->maxsect = v->nsect;
-	return 0;
-}
-
-/* do_method -- the hits of one method in the latest interval */
-static int
-do_method(struct view *v, struct record *r)
-{
-	int64_t f[METHOD_NFIELDS];
-	struct method *m;
-
-	if (rec_numbers(r, f, METHOD_NFIELDS) == -1)
-		return -1;
-	if (!v->have_stats || f[METHOD_END] != v->st[STATS_END] ||
-	    v->nmeth == NMETH)
-		return 0;
-	m = &v->meth[v->nmeth++];
-	field_copy(m->name, sizeof(m->name), r, METHOD_NAME);
-	m->hits = f[METHOD_HITS];
-	return 0;
-}
-
-/* handle_line -- take in one record line; -1 if it is malformed */
-static int
-handle_line(struct view *v, char *line, size_t len)
-{
-	struct record r;
-
-	if (rec_split(line, len, &r) == -1)
-		return -1;
-	switch (r.type) {
-	case REC_COMMENT:
-	case REC_HIT:
-	case REC_TICK:
-	case REC_BAD:
-		return 0;
-	case REC_ALERT:
-	case REC_RECOVER:
-		return do_alert(v, &r);
-	case REC_WINDOW:
-		return do_window(v, &r);
-	case REC_SECOND:
-		return do_second(v, &r);
-	case REC_STATS:
-		return do_stats(v, &r);
-	case REC_SECTION:
-		return do_section(v, &r);
-	case REC_METHOD:
-		return do_method(v, &r);
-	default:
-		return -1;
-	}
-}
-
-/*
  * read_records -- take in the records ready on the (non-blocking) input,
  * BATCH at most so that the keyboard is never starved by a replay.
  */
 static void
-read_records(struct view *v, struct linereader *lr)
+read_records(struct dash *d, struct linereader *lr)
 {
 	enum lr_status s;
 	char *line;
 	size_t len;
 	int n;
 
-	for (n = 0; n < BATCH && !v->eof; n++) {
+	for (n = 0; n < BATCH && !d->eof; n++) {
 		s = lr_next(lr, &line, &len);
 		if (s == LR_EOF)
-			v->eof = 1;
+			d->eof = 1;
 		else if (s == LR_ERROR) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			v->readerr = errno;
-			v->eof = 1;
+			d->readerr = errno;
+			d->eof = 1;
 		} else if (s == LR_TOOLONG)
-			bad_report(&v->bad, lr->lineno, "line too long", NULL,
+			bad_report(&d->bad, lr->lineno, "line too long", NULL,
 			    0);
-		else if (handle_line(v, line, len) == -1)
-			bad_report(&v->bad, lr->lineno, "malformed record",
+		else if (view_line(&d->v, line, len) == -1)
+			bad_report(&d->bad, lr->lineno, "malformed record",
 			    NULL, 0);
-		v->dirty = 1;
+		d->dirty = 1;
 	}
 }
 
@@ -385,9 +110,9 @@ put(int y, int x, attr_t a, const char *s)
 
 /* color -- the attribute of colour pair p, or fallback without colour */
 static attr_t
-color(const struct view *v, short p, attr_t fallback)
+color(const struct dash *d, short p, attr_t fallback)
 {
-	return v->color ? COLOR_PAIR(p) : fallback;
+	return d->color ? COLOR_PAIR(p) : fallback;
 }
 
 /*
@@ -431,15 +156,16 @@ draw_title(const struct view *v)
 
 /* draw_alert -- state, the window now, alert count and times, messages */
 static int
-draw_alert(const struct view *v, int y, int nmsg)
+draw_alert(const struct dash *d, int y, int nmsg)
 {
+	const struct view *v = &d->v;
 	char buf[256], t1[32], t2[32];
 	uint64_t i, first;
 
 	if (v->alerting)
-		put(y, 1, color(v, C_ALERT, A_REVERSE) | A_BOLD, " ALERT ");
+		put(y, 1, color(d, C_ALERT, A_REVERSE) | A_BOLD, " ALERT ");
 	else
-		put(y, 1, color(v, C_OK, A_BOLD) | A_BOLD, "  OK   ");
+		put(y, 1, color(d, C_OK, A_BOLD) | A_BOLD, "  OK   ");
 	if (v->have_window) {
 		hms(t1, sizeof(t1), v->wtime);
 		snprintf(buf, sizeof(buf), "window %lld hits, %s hits/s "
@@ -461,7 +187,7 @@ draw_alert(const struct view *v, int y, int nmsg)
 	put(y + 1, 1, 0, buf);
 	first = v->nmsg > (uint64_t)nmsg ? v->nmsg - (uint64_t)nmsg : 0;
 	for (i = first; i < v->nmsg; i++)
-		put(y + 2 + (int)(i - first), 1, 0, v->msg[i % NMSG]);
+		put(y + 2 + (int)(i - first), 1, 0, v->msg[i % VIEW_NMSG]);
 	return y + 2 + nmsg;
 }
 
@@ -524,26 +250,20 @@ draw_sections(const struct view *v, int y, int k)
 	return y + 1 + k;
 }
 
-/* over -- true if c hits in one second are over the threshold */
-static int
-over(const struct view *v, uint64_t c)
-{
-	return v->threshold >= 0 && (unsigned __int128)c * 1000000 >
-	    (unsigned __int128)v->threshold;
-}
-
 /*
  * draw_chart -- hits per second, one column a second, the newest on the
  * right, rows high, scaled so that both the busiest second and the
  * threshold fit; the threshold is a dashed line, seconds over it red.
  */
 static void
-draw_chart(const struct view *v, int y, int rows)
+draw_chart(const struct dash *d, int y, int rows)
 {
+	const struct view *v = &d->v;
+	struct view_scale sc;
 	char buf[64], t[16];
-	int cols = COLS - 7, x, lev, h, tl;
+	int cols = COLS - 7, x, lev, h;
 	int64_t s, first;
-	uint64_t c, ymax = 1, thr;
+	uint64_t c;
 
 	if (rows < 2 || cols < 10)
 		return;
@@ -552,45 +272,35 @@ draw_chart(const struct view *v, int y, int rows)
 		    "(logalert -s)");
 		return;
 	}
-	if (cols > HIST)
-		cols = HIST;
+	if (cols > VIEW_HIST)
+		cols = VIEW_HIST;
 	first = v->hist_last - cols + 1;
-	for (s = first; s <= v->hist_last; s++)
-		if (s >= v->hist_first && v->hist[s % HIST] > ymax)
-			ymax = v->hist[s % HIST];
-	thr = v->threshold < 0 ? 0 : (uint64_t)(v->threshold / 1000000);
-	if (v->threshold >= 0 && thr + 1 > ymax)
-		ymax = thr + 1;
 	snprintf(buf, sizeof(buf), "hits/s, last %ds (--- threshold %s)",
 	    cols, v->threshold < 0 ? "?" : v->thrtext);
 	put(y, 1, A_BOLD, buf);
 	y++;
 	rows--;
 	rows--;		/* the axis */
-	/* The threshold's level, 1..rows from the bottom, rounded. */
-	tl = v->threshold < 0 ? 0 : (int)((v->threshold * rows + (int64_t)ymax *
-	    500000) / ((int64_t)ymax * 1000000));
-	if (v->threshold >= 0 && tl < 1)
-		tl = 1;
-	snprintf(buf, sizeof(buf), "%5llu|", (unsigned long long)ymax);
+	view_scale(v, cols, rows, &sc);
+	snprintf(buf, sizeof(buf), "%5llu|", (unsigned long long)sc.ymax);
 	put(y, 0, 0, buf);
 	for (lev = 1; lev < rows; lev++)
 		put(y + rows - lev, 5, 0, "|");
-	if (tl > 0 && tl < rows) {
+	if (sc.tl > 0 && sc.tl < rows) {
 		snprintf(buf, sizeof(buf), "%5.5s|", v->thrtext);
-		put(y + rows - tl, 0, 0, buf);
+		put(y + rows - sc.tl, 0, 0, buf);
 	}
 	for (x = 0; x < cols; x++) {
 		s = first + x;
-		c = s >= v->hist_first ? v->hist[s % HIST] : 0;
-		h = (int)((c * (uint64_t)rows + ymax - 1) / ymax);
+		c = s >= v->hist_first ? v->hist[s % VIEW_HIST] : 0;
+		h = view_bar(&sc, c, rows);
 		for (lev = 1; lev <= rows; lev++) {
 			if (lev <= h)
-				put(y + rows - lev, 6 + x, over(v, c) ?
-				    color(v, C_OVER, A_BOLD) | A_BOLD : 0, "#");
-			else if (lev == tl)
+				put(y + rows - lev, 6 + x, view_over(v, c) ?
+				    color(d, C_OVER, A_BOLD) | A_BOLD : 0, "#");
+			else if (lev == sc.tl)
 				put(y + rows - lev, 6 + x,
-				    color(v, C_LINE, 0), "-");
+				    color(d, C_LINE, 0), "-");
 		}
 	}
 	snprintf(buf, sizeof(buf), "    0+");
@@ -604,20 +314,20 @@ draw_chart(const struct view *v, int y, int rows)
 
 /* draw_footer -- end of input, bad records */
 static void
-draw_footer(const struct view *v)
+draw_footer(const struct dash *d)
 {
 	char buf[128];
 
-	if (v->readerr)
-		snprintf(buf, sizeof(buf), "read error: %s", strerror(v->readerr));
-	else if (v->eof)
+	if (d->readerr)
+		snprintf(buf, sizeof(buf), "read error: %s", strerror(d->readerr));
+	else if (d->eof)
 		snprintf(buf, sizeof(buf), "end of input");
 	else
 		buf[0] = '\0';
-	if (v->bad.count > 0)
+	if (d->bad.count > 0)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 		    "%s%llu malformed record%s", buf[0] ? "; " : "",
-		    (unsigned long long)v->bad.count, v->bad.count == 1 ? "" :
+		    (unsigned long long)d->bad.count, d->bad.count == 1 ? "" :
 		    "s");
 	if (buf[0])
 		put(LINES - 1, 1, A_REVERSE, buf);
@@ -629,12 +339,13 @@ draw_footer(const struct view *v)
  * the rest goes to messages, sections and the chart's height.
  */
 static void
-draw(struct view *v)
+draw(struct dash *d)
 {
+	const struct view *v = &d->v;
 	int spare = LINES - 10, nmsg, k, y;
 
 	/* Rows for the messages kept, 2 at least, a seventh at most. */
-	nmsg = v->nmsg < NMSG ? (int)v->nmsg : NMSG;
+	nmsg = v->nmsg < VIEW_NMSG ? (int)v->nmsg : VIEW_NMSG;
 	if (nmsg < 2)
 		nmsg = 2;
 	if (nmsg > spare / 7)
@@ -646,19 +357,19 @@ draw(struct view *v)
 		k = 1;
 	erase();
 	draw_title(v);
-	y = draw_alert(v, 1, nmsg);
+	y = draw_alert(d, 1, nmsg);
 	y = draw_stats(v, y);
 	y = draw_sections(v, y, k);
-	draw_chart(v, y, LINES - 1 - y);
-	draw_footer(v);
+	draw_chart(d, y, LINES - 1 - y);
+	draw_footer(d);
 	refresh();
-	v->dirty = 0;
-	v->drawn_ms = now_ms();
+	d->dirty = 0;
+	d->drawn_ms = now_ms();
 }
 
 /* keys -- read the keys pressed; 1 if it is time to quit */
 static int
-keys(struct view *v)
+keys(struct dash *d)
 {
 	int c;
 
@@ -666,10 +377,10 @@ keys(struct view *v)
 		if (c == 'q' || c == 'Q')
 			return 1;
 		if (c == KEY_RESIZE)
-			v->dirty = 1;
+			d->dirty = 1;
 		else if (c == 'L' - '@') {
 			clearok(curscr, TRUE);
-			v->dirty = 1;
+			d->dirty = 1;
 		}
 	}
 	return 0;
@@ -677,14 +388,14 @@ keys(struct view *v)
 
 /* screen_open -- curses on the controlling terminal */
 static void
-screen_open(struct view *v)
+screen_open(struct dash *d)
 {
-	if ((v->tty = fopen("/dev/tty", "r+")) == NULL)
+	if ((d->tty = fopen("/dev/tty", "r+")) == NULL)
 		err(EXIT_FAIL, "/dev/tty");
-	if ((v->scr = newterm(NULL, v->tty, v->tty)) == NULL)
+	if ((d->scr = newterm(NULL, d->tty, d->tty)) == NULL)
 		errx(EXIT_FAIL, "cannot use the terminal (TERM=%s)",
 		    getenv("TERM") ? getenv("TERM") : "");
-	set_term(v->scr);
+	set_term(d->scr);
 	cbreak();
 	noecho();
 	nonl();
@@ -692,7 +403,7 @@ screen_open(struct view *v)
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	if (has_colors() && start_color() != ERR) {
-		v->color = 1;
+		d->color = 1;
 		use_default_colors();
 		init_pair(C_ALERT, COLOR_WHITE, COLOR_RED);
 		init_pair(C_OK, COLOR_GREEN, -1);
@@ -703,18 +414,18 @@ screen_open(struct view *v)
 
 /* screen_close -- give the terminal back as it was */
 static void
-screen_close(struct view *v)
+screen_close(struct dash *d)
 {
 	endwin();
-	delscreen(v->scr);
-	fclose(v->tty);
+	delscreen(d->scr);
+	fclose(d->tty);
 }
 
 /* deadline -- ms poll may wait: to the next redraw that is due */
 static int
-deadline(const struct view *v)
+deadline(const struct dash *d)
 {
-	int64_t left = v->drawn_ms + (v->dirty ? DRAW_MS : 1000) - now_ms();
+	int64_t left = d->drawn_ms + (d->dirty ? DRAW_MS : 1000) - now_ms();
 
 	return left < 0 ? 0 : (int)left;
 }
@@ -726,7 +437,7 @@ deadline(const struct view *v)
  * EAGAIN, and the half waits in the reader's buffer for its end.
  */
 static void
-run(struct view *v, int fd)
+run(struct dash *d, int fd)
 {
 	struct linereader lr;
 	struct pollfd pfd[2];
@@ -735,42 +446,24 @@ run(struct view *v, int fd)
 	if ((fl = fcntl(fd, F_GETFL)) != -1)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	lr_init(&lr, fd, LINE_MAX_DEFAULT, NULL);
-	draw(v);
+	draw(d);
 	while (!stop_requested) {
-		pfd[0].fd = fileno(v->tty);
+		pfd[0].fd = fileno(d->tty);
 		pfd[0].events = POLLIN;
-		pfd[1].fd = v->eof ? -1 : fd;
+		pfd[1].fd = d->eof ? -1 : fd;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, deadline(v)) == -1 && errno != EINTR)
+		if (poll(pfd, 2, deadline(d)) == -1 && errno != EINTR)
 			err(EXIT_FAIL, "poll");
-		if (stop_requested || keys(v))
+		if (stop_requested || keys(d))
 			break;
 		if (pfd[1].revents != 0)
-			read_records(v, &lr);
-		if (deadline(v) == 0)
-			draw(v);
+			read_records(d, &lr);
+		if (deadline(d) == 0)
+			draw(d);
 	}
 	lr_free(&lr);
 	if (fl != -1)
 		fcntl(fd, F_SETFL, fl);
-}
-
-/* view_init -- an empty view with the title of the command line */
-static void
-view_init(struct view *v, const char *log, const char *thr, int64_t window,
-    int64_t interval)
-{
-	memset(v, 0, sizeof(*v));
-	if (log != NULL)
-		safe_copy(v->log, sizeof(v->log), log, strlen(log));
-	v->threshold = -1;
-	v->window = window;
-	v->interval = interval;
-	v->last_alert = v->last_recover = -1;
-	v->hist_first = v->hist_last = -1;
-	if (thr != NULL && set_threshold(v, thr) == -1)
-		errx(EXIT_USAGE, "-t %s: not a threshold (hits/s, a decimal "
-		    "number, at most 6 decimals)", thr);
 }
 
 int
@@ -785,7 +478,7 @@ main(int argc, char *argv[])
 		{ "window",	required_argument,	NULL, 'w' },
 		{ NULL,		0,			NULL, 0 }
 	};
-	struct view v;
+	struct dash d;
 	const char *log = NULL, *thr = NULL;
 	int64_t window = 0, interval = 0;
 	int ch, fd = STDIN_FILENO;
@@ -818,26 +511,31 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc > 1)
 		usage(EXIT_USAGE);
-	view_init(&v, log, thr, window, interval);
-	v.name = "stdin";
+	memset(&d, 0, sizeof(d));
+	view_init(&d.v, log, window, interval);
+	if (thr != NULL && view_threshold(&d.v, thr) == -1)
+		errx(EXIT_USAGE, "-t %s: not a threshold (hits/s, a decimal "
+		    "number, at most 6 decimals)", thr);
+	d.name = "stdin";
 	if (argc == 1 && strcmp(argv[0], "-") != 0) {
 		if ((fd = open(argv[0], O_RDONLY)) == -1)
 			err(EXIT_NOINPUT, "%s", argv[0]);
-		v.name = argv[0];
+		d.name = argv[0];
 	}
 	if (log == NULL)
-		safe_copy(v.log, sizeof(v.log), v.name, strlen(v.name));
-	bad_init(&v.bad, "record", v.name);
-	v.bad.limit = 0;	/* no warning over the screen: a summary */
+		view_safe_copy(d.v.log, sizeof(d.v.log), d.name,
+		    strlen(d.name));
+	bad_init(&d.bad, "record", d.name);
+	d.bad.limit = 0;	/* no warning over the screen: a summary */
 	/* Before newterm: curses then leaves these signals to us. */
 	catch_stop_signals();
-	screen_open(&v);
-	run(&v, fd);
-	screen_close(&v);
-	bad_summary(&v.bad);
-	if (v.readerr) {
-		errno = v.readerr;
-		warn("%s", v.name);
+	screen_open(&d);
+	run(&d, fd);
+	screen_close(&d);
+	bad_summary(&d.bad);
+	if (d.readerr) {
+		errno = d.readerr;
+		warn("%s", d.name);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

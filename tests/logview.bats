@@ -264,6 +264,45 @@ job_pgid() {
 	assert_line --regexp '^    1\|-+###########$'
 }
 
+@test "logview alone: one window record of 2^58 hits in a second leaves it running" {
+	printf 'window\t1001\t5\t0.50\t2\t288230376151711744\n' \
+	    > "$BATS_TEST_TMPDIR/records"
+	start 80 24 "logview -l access.log -w 10 records"
+	wait_screen 'end of input'
+	run screen
+	assert_line --partial 'end of input; 1 malformed record'
+	tm send-keys -t view q
+	wait_for test -s "$BATS_TEST_TMPDIR/status"
+	run cat "$BATS_TEST_TMPDIR/status"
+	assert_output "exit 0"
+}
+
+@test "logview alone: huge numbers are range-checked, never overflow: 2^58 hits is a malformed record, not SIGFPE" {
+	{
+		printf '#httpmon-records 1\n'
+		# the largest count logview takes (10^15): drawn, to scale
+		printf 'window\t1001\t5\t0.50\t2\t1000000000000000\n'
+		printf 'window\t1002\t5\t0.50\t1\t2\n'
+		# 2^58 hits in a second (one roll record on the fleet subject)
+		printf 'window\t1003\t5\t0.50\t1\t288230376151711744\n'
+		printf 'second\t1002\t288230376151711744\n'
+		printf 'alert\t1003\t288230376151711744\t1.00\t1\tx\n'
+		printf 'stats\t1010\t10\t1\t0.10\t1\t1\t1\t1\t0\t0\t0\t0\t1\t0\t9223372036854775807\t0\t0\t0\n'
+		# a time past 9999, an interval that starts before 1970
+		printf 'window\t253402300801\t5\t0.50\t1\t2\n'
+		printf 'stats\t5\t10\t1\t0.10\t1\t1\t1\t1\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\n'
+	} > "$BATS_TEST_TMPDIR/records"
+	start 80 24 "logview -l access.log -w 10 records"
+	wait_screen 'end of input'
+	run screen
+	assert_line --partial 'end of input; 6 malformed records'
+	assert_line --regexp '^1000000000000000\| +#$'
+	tm send-keys -t view q
+	wait_for test -s "$BATS_TEST_TMPDIR/status"
+	run cat "$BATS_TEST_TMPDIR/status"
+	assert_output "exit 0"
+}
+
 @test "logview: -h, -V, a bad option, and no terminal" {
 	run -0 logview -h
 	assert_output "usage: logview [-hV] [-i interval] [-l log] [-t threshold] [-w window] [file]"

@@ -101,9 +101,9 @@ sample() {
 httpmon_section_hits_total{section="(other)"} 24'
 }
 
-@test "invalid UTF-8 in a section becomes U+FFFD; control bytes stay escaped" {
+@test "invalid UTF-8 in a section is written \\xHH, as in records; control bytes stay escaped" {
 	logmetrics -o "$T/m.prom" < "$M/replay.in" > /dev/null
-	run grep -c $'^httpmon_section_hits_total{section="/caf\xef\xbf\xbd"} 6$' "$T/m.prom"
+	run grep -c '^httpmon_section_hits_total{section="/caf\\\\xe9"} 6$' "$T/m.prom"
 	assert_output 1
 	run grep -c '^httpmon_section_hits_total{section="/x\\\\x1b\[2J"} 0$' "$T/m.prom"
 	assert_output 1
@@ -260,4 +260,55 @@ logmetrics: $T/bad.in: 3 bad records"
 	loggen -f clf -n 10 > "$T/access.log"
 	run -74 httpmon.sh -N --metrics "$T/none/m.prom" "$T/access.log"
 	assert_output "httpmon.sh: $T/none/m.prom: No such file or directory"
+}
+
+@test "logmetrics takes logstats' record of the last interval of year 9999; the time range holds at both ends" {
+	# the last interval of 9999-12-31 ends at 253402300800, one second
+	# after the last valid time (TIME_MAX): logstats writes it
+	printf 'hit\t253402300795\th\t-\tGET\t/a\t/a\t200\t5\t-\t-\n' |
+	    logstats -i 10 > "$T/last.rec"
+	run grep -c $'^stats\t253402300800\t10\t' "$T/last.rec"
+	assert_output 1
+	# and, at the other end, the first interval of 1970 (from second 0)
+	printf 'hit\t0\th\t-\tGET\t/a\t/a\t200\t5\t-\t-\n' |
+	    logstats -i 10 >> "$T/last.rec"
+	run --separate-stderr logmetrics -o "$T/m.prom" "$T/last.rec"
+	assert_success
+	assert_equal "$stderr" ""
+	run sample "$T/m.prom" httpmon_intervals_total
+	assert_output 2
+	# an interval that would start before 1970 or end past the range: bad
+	printf 'stats\t%s\t10\t1\t0.10\t5\t1\t5\t1\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\n' \
+	    9 253402300810 > "$T/out.rec"
+	run --separate-stderr logmetrics -o "$T/m.prom" "$T/out.rec"
+	assert_success
+	run grep -c 'stats: bad END' <<< "$stderr"
+	assert_output 2
+	run sample "$T/m.prom" httpmon_intervals_total
+	assert_output 0
+}
+
+@test "one series per distinct section, always: sections that differ only in invalid UTF-8 stay apart, in a valid file" {
+	# /\xff and /\xfe raw (both U+FFFD once), and /\xff again in its
+	# record form: the same section as the raw one
+	{
+		printf 'stats\t1010\t10\t7\t0.70\t70\t7\t70\t7\t0\t0\t0\t0\t1\t0\t0\t0\t0\t0\n'
+		printf 'section\t1010\t1\t/\377\t3\t30\t0\t0\n'
+		printf 'section\t1010\t2\t/\376\t2\t20\t0\t0\n'
+		printf 'section\t1010\t3\t/\\xff\t1\t10\t0\t0\n'
+		printf 'section\t1010\t4\t/\\\\xff\t1\t10\t0\t0\n'
+	} > "$T/ff.in"
+	run --separate-stderr logmetrics -o "$T/m.prom" "$T/ff.in"
+	assert_success
+	valid "$T/m.prom"
+	# the label values, as Prometheus reads them: the record form
+	run sample "$T/m.prom" 'httpmon_section_hits_total{section="/\xff"}'
+	assert_output 4
+	run sample "$T/m.prom" 'httpmon_section_hits_total{section="/\xfe"}'
+	assert_output 2
+	# a real backslash before "xff" is \\ in the record form: its own series
+	run sample "$T/m.prom" 'httpmon_section_hits_total{section="/\\xff"}'
+	assert_output 1
+	run grep -c '^httpmon_section_hits_total{' "$T/m.prom"
+	assert_output 4
 }

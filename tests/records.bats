@@ -150,3 +150,20 @@ bad_narrow() {
 		bad_narrow $t logjson hits.rec
 	done
 }
+
+@test "records escape C1 controls, bidi and format characters as \\xHH of their bytes; the bytes round-trip; logshow shows them escaped" {
+	# U+202E and U+2066 (bidi), U+200B (invisible), U+009B (CSI) and
+	# U+0085 (C1), a lone 0x9b byte; é stays as it is
+	printf '10.0.0.1 - - [07/Feb/2019:21:11:00 +0000] "GET /a\342\200\256b\342\201\246c\342\200\213d\302\233e\302\205f\233/caf\303\251 HTTP/1.1" 200 12\n' > c1.log
+	logparse c1.log > c1.rec
+	run -0 awk -F '\t' '$1 == "hit" { print $6 }' c1.rec
+	assert_output $'/a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6c\\xe2\\x80\\x8bd\\xc2\\x9be\\xc2\\x85f\\x9b/caf\303\251'
+	# no such byte raw in any record, nor ESC or CSI
+	run -1 env LC_ALL=C grep -c $'\342\200\256\\|\342\201\246\\|\302\233\\|\302\205\\|\233' c1.rec
+	# the record reader gives the bytes back (logjson unescapes)
+	run -0 sh -c 'logjson c1.rec | jq -r .path'
+	assert_output $'/a\342\200\256b\342\201\246c\342\200\213d\302\233e\302\205f\357\277\275/caf\303\251'
+	# logstats reads and writes them the same; logshow shows them escaped
+	run -0 sh -c 'logstats -i 10 c1.rec | logshow'
+	assert_line --partial '1. /a\342\200\256b\342\201\246c\342\200\213d\302\233e\302\205f\233  '
+}
