@@ -145,8 +145,11 @@ int	 hex_digit_value(int);
 int	 rec_time(const struct record *, int64_t *);
 int	 rec_numbers(const struct record *, int64_t *, int);
 
-/* utf8.c: the length of the valid UTF-8 sequence at s, or 0 */
+/* utf8.c: valid UTF-8 sequences, and the code points unsafe on a terminal */
 size_t	 utf8_seqlen(const char *, size_t);
+uint32_t utf8_code(const char *, size_t);
+int	 utf8_unsafe(uint32_t);
+size_t	 utf8_safe_seqlen(const char *, size_t);
 
 /* out.c: buffered output on a file descriptor */
 struct out {

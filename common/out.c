@@ -167,41 +167,6 @@ out_clean_len(const char *s, size_t n)
 }
 
 /*
- * unsafe_char -- code point u, though valid UTF-8, is one a terminal
- * acts on or that hides or reorders text: a C1 control (U+0080..U+009F,
- * CSI and OSC among them), or a bidi or invisible format character
- * (U+061C, U+200B..U+200F, U+2028..U+202E, U+2060..U+206F, U+FEFF,
- * U+FFF9..U+FFFB, the tags U+E0000..U+E007F).
- */
-static int
-unsafe_char(uint32_t u)
-{
-	return (u >= 0x80 && u <= 0x9f) || u == 0x61c ||
-	    (u >= 0x200b && u <= 0x200f) || (u >= 0x2028 && u <= 0x202e) ||
-	    (u >= 0x2060 && u <= 0x206f) || u == 0xfeff ||
-	    (u >= 0xfff9 && u <= 0xfffb) || (u >= 0xe0000 && u <= 0xe007f);
-}
-
-/*
- * safe_seqlen -- the length of the valid UTF-8 sequence at s that may
- * stay raw in a record (utf8_seqlen), or 0: its bytes are escaped.
- */
-static size_t
-safe_seqlen(const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t len = utf8_seqlen(str, n), i;
-	uint32_t u;
-
-	if (len < 2)
-		return len;
-	u = s[0] & (0x7f >> len);
-	for (i = 1; i < len; i++)
-		u = u << 6 | (s[i] & 0x3f);
-	return unsafe_char(u) ? 0 : len;
-}
-
-/*
  * escape_next -- the bytes at s[0..n) that out_clean_len stopped at, as
  * the record writes them, into esc (16 bytes): a valid UTF-8 character
  * that may stay raw as it is, the others each byte as \xHH (\t, \n, \r,
@@ -215,7 +180,7 @@ escape_next(const char *s, size_t n, char *esc, size_t *used)
 	unsigned char c = (unsigned char)s[0];
 	size_t len = 1, k, o = 0;
 
-	if (c >= 0x80 && (len = safe_seqlen(s, n)) > 0) {
+	if (c >= 0x80 && (len = utf8_safe_seqlen(s, n)) > 0) {
 		memcpy(esc, s, len);
 		*used = len;
 		return len;

@@ -8,7 +8,8 @@
  * names are left out.  A string field is first unescaped from the record
  * format, then written as a JSON string: '"', '\' and every control byte
  * escaped (\" \\ \b \f \n \r \t, others \u00XX, DEL too), valid UTF-8
- * unchanged, and each byte that does not start a valid UTF-8 sequence
+ * unchanged but for the characters a terminal acts on (utf8_unsafe), as
+ * \uXXXX, and each byte that does not start a valid UTF-8 sequence
  * replaced by U+FFFD (written \ufffd), so that the output is always
  * valid UTF-8 and valid JSON whatever the log held.
  *
@@ -80,13 +81,33 @@ put_number(struct out *o, const char *s, size_t n, size_t skip)
 	out_write(o, s + skip, n - skip);
 }
 
-/* put_string -- s[0..n) as a JSON string (see the comment at the top) */
+/* put_u -- code point u as a JSON \\u escape (a surrogate pair above U+FFFF) */
+static void
+put_u(struct out *o, uint32_t u)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6] = { '\\', 'u' };
+	int k;
+
+	if (u > 0xffff) {
+		put_u(o, 0xd800 + ((u - 0x10000) >> 10));
+		u = 0xdc00 + ((u - 0x10000) & 0x3ff);
+	}
+	for (k = 0; k < 4; k++)
+		esc[2 + k] = hex[(u >> (12 - 4 * k)) & 0xf];
+	out_write(o, esc, 6);
+}
+
+/*
+ * put_string -- s[0..n) as a JSON string (see the comment at the top):
+ * a character a terminal would act on (utf8_unsafe: C1 controls, bidi
+ * and format characters) as its \\u escape, so that the JSON read by a
+ * person is as safe as the text.
+ */
 static void
 put_string(struct out *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
-	size_t i = 0, run = 0, len;
+	size_t i = 0, run = 0, len, adv;
 	unsigned char c;
 
 	out_char(o, '"');
@@ -96,11 +117,12 @@ put_string(struct out *o, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		if (c >= 0x80 && (len = utf8_seqlen(s + i, n - i)) > 0) {
+		if (c >= 0x80 && (len = utf8_safe_seqlen(s + i, n - i)) > 0) {
 			i += len;
 			continue;
 		}
 		out_write(o, s + run, i - run);
+		adv = 1;
 		switch (c) {
 		case '"': out_write(o, "\\\"", 2); break;
 		case '\\': out_write(o, "\\\\", 2); break;
@@ -110,16 +132,17 @@ put_string(struct out *o, const char *s, size_t n)
 		case '\r': out_write(o, "\\r", 2); break;
 		case '\t': out_write(o, "\\t", 2); break;
 		default:
-			if (c >= 0x80)
+			if (c < 0x80)
+				put_u(o, c);
+			else if ((len = utf8_seqlen(s + i, n - i)) > 0) {
+				put_u(o, utf8_code(s + i, len));
+				adv = len;
+			} else
 				out_write(o, "\\ufffd", 6);
-			else {
-				esc[4] = hex[c >> 4];
-				esc[5] = hex[c & 0xf];
-				out_write(o, esc, 6);
-			}
 			break;
 		}
-		run = ++i;
+		i += adv;
+		run = i;
 	}
 	out_write(o, s + run, n - run);
 	out_char(o, '"');

@@ -81,6 +81,19 @@ OUT
 	[[ $output != *$'\033'* ]]
 }
 
+@test "C1 controls, bidi and format characters are \\u escapes, never raw; jq gets them back" {
+	# U+202E (right-to-left override), U+009B (CSI), U+E0001 (a tag),
+	# then e-acute, which passes
+	local in=$'hit\t1\th\t-\tGET\t/\t/\t200\t0\t-\tx\xe2\x80\xaey\xc2\x9bz\xf3\xa0\x80\x81\xc3\xa9'
+	run sh -c 'printf "%s\n" "$1" | logjson' sh "$in"
+	assert_success
+	assert_output --partial '"agent":"x\u202ey\u009bz\udb40\udc01'$'\xc3\xa9''"}'
+	[[ $output != *$'\xe2\x80\xae'* ]]
+	[[ $output != *$'\xc2\x9b'* ]]
+	run sh -c 'printf "%s\n" "$1" | logjson | jq -r .agent' sh "$in"
+	assert_output $'x\xe2\x80\xaey\xc2\x9bz\xf3\xa0\x80\x81\xc3\xa9'
+}
+
 @test "redundant leading zeros are dropped from numbers" {
 	run sh -c "printf 'stats\t0010\t10\t0\t00.50\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n' | logjson | jq -c '[.end, .rate, .hits]'"
 	assert_output '[10,0.5,0]'
