@@ -13,11 +13,14 @@ setup() {
 	: > "$OUT"
 	: > "$ERR"
 	TAIL_PID=
+	WRITER=
 }
 
 teardown() {
+	[ -z "$WRITER" ] || kill "$WRITER" 2>/dev/null || true
+	# a logtail left running by a failed test: it may be deaf to SIGTERM
 	if [ -n "$TAIL_PID" ]; then
-		kill "$TAIL_PID" 2>/dev/null || true
+		kill -KILL "$TAIL_PID" 2>/dev/null || true
 		wait "$TAIL_PID" 2>/dev/null || true
 	fi
 }
@@ -457,16 +460,15 @@ has_open() {
 @test "--no-follow: SIGTERM ends a read waiting on a silent pipe" {
 	mkfifo "$LOG"
 	sleep 600 > "$LOG" 3>&- &
-	local writer=$!
+	WRITER=$!
 	start_tail -N "$LOG"
 	wait_for has_open "$LOG"
 	kill -TERM "$TAIL_PID"
 	wait_for gone "$TAIL_PID"
-	kill "$writer"
-	stop_rc=0
-	wait "$TAIL_PID" || stop_rc=$?
+	local rc=0
+	wait "$TAIL_PID" || rc=$?
 	TAIL_PID=
-	[ "$stop_rc" -eq 0 ]
+	[ "$rc" -eq 0 ]
 }
 
 @test "--no-follow --state: each run writes only the lines added since" {
