@@ -32,9 +32,10 @@ from_start= no_follow= state= poll= plain= json=
 on_alert= hook_timeout= replay_hooks= syslog= metrics=
 ship= collect= source=$(hostname 2>/dev/null || echo web)
 late=10 sources=1 replicas=1
-files=(/tmp/access.log)
+default_log=/tmp/access.log
+files=("$default_log")
 dashboard=
-workdir= job= viewer= drainer=
+workdir= job= viewer= drainer= guard=
 DRAIN_SECS=10 STOP_SECS=2	# a stop: the time to drain, then to end
 
 usage() {
@@ -168,7 +169,9 @@ validate() {
 	check 64 logroll -s "$source"
 	case $replicas in [1-5]) ;; *) die 64 "--replicas $replicas: 1 to 5" ;; esac
 	[ -z "$metrics" ] || replaceable "$metrics"
+	[ -z "$state" ] || replaceable "$state"
 	[ -z "$collect" ] || return 0
+	[ "${files[*]}" != "$default_log" ] || suspect_log "$default_log"
 	for f in "${files[@]}"; do
 		case $f in
 		-) [ -z "$state" ] || die 64 "--state: not with standard input"
@@ -199,6 +202,27 @@ replaceable() {
 	[ -d "$dir" ] || die 74 "$1: No such file or directory"
 	[ ! -d "$1" ] || die 74 "$1: Is a directory"
 	[ -w "$dir" ] || die 74 "$1: Permission denied"
+}
+
+# suspect_log FILE -- warn unless FILE, in a folder where anyone may
+# create files, is a regular file of the user or root: a FIFO, a link
+# or a file of another user there may have been planted
+suspect_log() {
+	local owner me
+	[ -e "$1" ] || [ -L "$1" ] || return 0
+	owner=$(stat -c %u -- "$1") me=$(id -u)
+	if [ "$owner" != 0 ] && [ "$owner" != "$me" ]; then
+		warn "$1 belongs to $(stat -c %U -- "$1"), not to you or root"
+	elif [ -L "$1" ] && [ ! -e "$1" ]; then
+		warn "$1 is a dangling symbolic link"
+	elif [ ! -f "$1" ]; then
+		warn "$1 is $(stat -L -c %F -- "$1"), not a regular file"
+	fi
+	return 0
+}
+
+warn() {
+	echo "$prog: warning: $1" >&2
 }
 
 # alert [-s] -- logalert with the alert options; stats -- logstats with the
@@ -283,9 +307,26 @@ parser() {
 	if [ -n "$collect" ]; then echo logmerge; else echo logparse; fi
 }
 
+# cleanup -- the private folder removed, then the guard ended: a guard
+# that outlives the driver finds no folder and leaves the stages alone
 cleanup() {
 	[ -n "$workdir" ] && rm -rf -- "$workdir"
 	workdir=
+	stop_guard
+}
+
+# start_guard -- logguard, in the job's process group: if the driver is
+# killed (SIGKILL) and cannot stop the stages, it ends them and removes
+# the private folder
+start_guard() {
+	logguard -g "$job" "$$" "$workdir" < /dev/null > /dev/null &
+	guard=$!
+}
+
+stop_guard() {
+	[ -n "$guard" ] && kill "$guard" 2>/dev/null && wait "$guard" 2>/dev/null
+	guard=
+	return 0
 }
 
 # show_errors -- the stages' messages, kept while the dashboard was up
@@ -354,6 +395,7 @@ stop_all() {
 	viewer=
 	[ -n "$job" ] && drain_view && stop_job
 	[ -n "$drainer" ] && kill -KILL "$drainer" 2>/dev/null
+	stop_guard
 	wait 2>/dev/null
 	show_errors
 	cleanup
@@ -482,6 +524,7 @@ main() {
 	pipeline "$workdir" &
 	job=$!
 	set +m
+	start_guard
 	if [ -n "$dashboard" ]; then
 		run_dashboard "$(label)"
 		st=$?

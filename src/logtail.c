@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #define STATE_HEADER	"#logtail-state 1"
 #define NAME_VIS	(VIS_CSTYLE | VIS_TAB | VIS_NL | VIS_OCTAL)
 #define SUM_BYTES	256		/* the head of a file that identifies it */
+#define NOT_REGULAR	(-2)		/* an errno of our own: see open_input */
 
 /* One open file: the one the name points at, or a rotated one draining. */
 struct src {
@@ -43,6 +45,7 @@ struct src {
 	size_t	 len;		/* bytes held */
 	size_t	 cap;
 	int	 skipping;	/* dropping the rest of an over-long line */
+	int	 pipe;		/* a pipe (replay): poll before each read */
 	int	 wd;		/* inotify watch, or -1 */
 	int64_t	 active;	/* ms: when it last gave data (rotated file) */
 };
@@ -142,6 +145,7 @@ src_reset(struct src *s)
 	s->off = 0;
 	s->len = 0;
 	s->skipping = 0;
+	s->pipe = 0;
 	s->wd = -1;
 	s->active = 0;
 }
@@ -239,9 +243,25 @@ make_room(struct logtail *lt, const char *name, struct src *s)
 }
 
 /*
+ * pipe_wait -- wait until a replayed pipe has data or its writer has
+ * gone.  The pipe is non-blocking, and read(2) says end of file while
+ * a FIFO has no writer yet; poll(2) waits for the first writer to come
+ * and go, and no stop signal is held in a replay: one ends the wait
+ * (-1, errno EINTR).
+ */
+static int
+pipe_wait(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, -1) == -1 ? -1 : 0;
+}
+
+/*
  * src_drain -- read s to its end, writing each whole line once; a
  * partial last line stays held.  Returns the bytes read, or -1 after a
- * read error (warned; the source is then left as it is).
+ * read error (warned; the source is then left as it is).  A stop
+ * signal ends a wait on a pipe.
  */
 static ssize_t
 src_drain(struct logtail *lt, const char *name, struct src *s)
@@ -250,9 +270,17 @@ src_drain(struct logtail *lt, const char *name, struct src *s)
 
 	while (s->fd != -1) {
 		make_room(lt, name, s);
-		n = read(s->fd, s->buf + s->len, s->cap - s->len);
-		if (n < 0 && errno == EINTR)
+		if (s->pipe && pipe_wait(s->fd) == -1)
+			n = -1;
+		else
+			n = read(s->fd, s->buf + s->len, s->cap - s->len);
+		if (n < 0 && errno == EAGAIN)
+			continue;	/* a pipe: poll again */
+		if (n < 0 && errno == EINTR) {
+			if (stopping(lt))	/* a replay's pipe, waiting */
+				break;
 			continue;
+		}
 		if (n < 0) {
 			warn("%s", name);
 			lt->rval = EXIT_FAIL;
@@ -347,10 +375,69 @@ is_marked(int fd, const struct stat *st, const struct mark *m)
 	    head_sum(fd, m->sumlen, &sum) == 0 && sum == m->sum;
 }
 
+/* file_kind -- what a file that is no regular file is, for a message */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a regular file";
+}
+
+/*
+ * open_input -- open path without blocking and look at what it is.
+ * Followed by name, only a regular file will do: a FIFO, socket or
+ * device there (planted in a shared folder, say) is refused with
+ * NOT_REGULAR before a read could block.  A replay (-N) reads a pipe or
+ * a device too; a pipe stays non-blocking (see src_drain).  The
+ * descriptor, or -1 with errno set.
+ */
+static int
+open_input(const struct logtail *lt, const char *path, struct stat *st)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return -1;
+	if (fstat(fd, st) == -1)
+		st->st_mode = S_IFDIR;	/* cannot happen; refused below */
+	if (S_ISDIR(st->st_mode) || (!S_ISREG(st->st_mode) && !lt->nofollow)) {
+		close(fd);
+		errno = S_ISDIR(st->st_mode) ? EISDIR : NOT_REGULAR;
+		return -1;
+	}
+	if (S_ISFIFO(st->st_mode))
+		return fd;	/* read when poll says so: see src_drain */
+	if (fcntl(fd, F_SETFL, 0) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* open_error -- what the failure e of open_input on name means */
+static void
+open_error(const char *name, int e)
+{
+	struct stat st;
+
+	if (e != NOT_REGULAR)
+		warnc(e, "%s", name);
+	else
+		warnx("%s: %s, not a regular file: refused", name,
+		    stat(name, &st) == 0 ? file_kind(st.st_mode) :
+		    "no longer there");
+}
+
 /*
  * src_open -- open path into s at offset off (-1: the end; beyond the
  * end: the start, after a warning).  With a mark (non-NULL) the file
- * must be the one it describes.  0, or -1 with errno set.
+ * must be the one it describes.  0, or -1 with errno set (NOT_REGULAR:
+ * see open_input).
  */
 static int
 src_open(struct logtail *lt, struct src *s, const char *path, off_t off,
@@ -359,18 +446,16 @@ src_open(struct logtail *lt, struct src *s, const char *path, off_t off,
 	struct stat st;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open_input(lt, path, &st)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1)
-		st.st_mode = S_IFDIR;	/* cannot happen; refused below */
-	if (S_ISDIR(st.st_mode) || (want != NULL &&
-	    !is_marked(fd, &st, want))) {
+	if (want != NULL && !is_marked(fd, &st, want)) {
 		close(fd);
-		errno = S_ISDIR(st.st_mode) ? EISDIR : ESTALE;
+		errno = ESTALE;
 		return -1;
 	}
 	src_reset(s);
 	s->fd = fd;
+	s->pipe = S_ISFIFO(st.st_mode);
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	if (off == -1)
@@ -398,7 +483,7 @@ say(struct tfile *tf, int error)
 	if (error == ENOENT)
 		warnx("%s: waiting for it to appear", tf->name);
 	else
-		warnc(error, "%s", tf->name);
+		open_error(tf->name, error);
 }
 
 /*
@@ -660,14 +745,23 @@ state_load(struct logtail *lt)
 	char vname[4 * PATH_MAX + 1], *line = NULL, *name;
 	size_t i, cap = 0, lineno = 0;
 	struct mark m;
+	struct stat st;
 	ssize_t n;
 	FILE *fp;
+	int fd;
 
-	if ((fp = fopen(lt->state, "r")) == NULL) {
+	if ((fd = open(lt->state, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		if (errno != ENOENT)
 			err(EXIT_NOINPUT, "%s", lt->state);
 		return;
 	}
+	if (fstat(fd, &st) == -1)
+		err(EXIT_NOINPUT, "%s", lt->state);
+	if (!S_ISREG(st.st_mode))
+		errx(EXIT_NOINPUT, "%s: %s, not a regular file: refused",
+		    lt->state, file_kind(st.st_mode));
+	if ((fp = fdopen(fd, "r")) == NULL)
+		err(EXIT_FAIL, "%s", lt->state);
 	while ((n = getline(&line, &cap, fp)) != -1) {
 		lineno++;
 		if (n > 0 && line[n - 1] == '\n')
@@ -726,8 +820,14 @@ start(struct logtail *lt)
 			continue;
 		if (src_open(lt, &tf->cur, tf->name,
 		    lt->from_start || tf->resumed ? 0 : -1, NULL) == -1) {
+			if (errno == EINTR && stopping(lt))
+				return;
+			if (errno == NOT_REGULAR) {
+				open_error(tf->name, errno);
+				exit(EXIT_NOINPUT);
+			}
 			if (lt->nofollow) {
-				warn("%s", tf->name);
+				open_error(tf->name, errno);
 				lt->rval = EXIT_NOINPUT;
 			} else
 				say(tf, errno);

@@ -6,6 +6,14 @@ load test_helper
 
 S=1549573860	# loggen's default start time
 
+teardown() {
+	# anything of this test's run still alive (a test that failed), found
+	# by its unique path
+	local pids
+	pids=$(pgrep -f -- "$BATS_TEST_TMPDIR/") && kill -KILL $pids 2>/dev/null
+	return 0
+}
+
 # expected_by_rule W THRESHOLD < hit records -- an independent, brute-force
 # reading of the rule in awk: at each second boundary t crossed, count the
 # hits in [t-W, t-1] that arrived so far by scanning them all.
@@ -26,6 +34,28 @@ expected_by_rule() {
 		if (!started || x > T) { T = x; started = 1 }
 		if (x >= T + 1 - W) tm[++n] = x
 	}'
+}
+
+# following LOG -- the driver's logtail holds LOG open: a line appended
+# from now on is read
+following() {
+	local pid fd
+	pid=$(pgrep -f -- "logtail .*$1\$") || return 1
+	for fd in /proc/$pid/fd/*; do
+		[ "$(readlink "$fd")" = "$1" ] && return 0
+	done
+	return 1
+}
+
+# to_files CMD... -- CMD with its output in the files out and err: a stage
+# it leaves behind cannot hold bats' own pipe open
+to_files() {
+	"$@" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&-
+}
+
+# group_of PID -- the process group of PID
+group_of() {
+	ps -o pgid= -p "$1" | tr -d ' '
 }
 
 @test "replay of a CSV log: the alert and recovery are where the rule puts them" {
@@ -89,7 +119,7 @@ expected_by_rule() {
 	: > "$log"
 	httpmon.sh -w 4 -t 5 -i 5 "$log" > "$out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	local mon=$!
-	sleep 1
+	wait_for following "$log"
 	loggen -L -f clf -r 25:5 -o "$log"	# then silence
 	local stopped=$(date +%s)
 	wait_for grep -q '^High traffic generated an alert' "$out"
@@ -125,6 +155,30 @@ expected_by_rule() {
 	wait_for sh -c "! pgrep -g $job"
 	run ls -A "$tmp"
 	assert_output ""
+}
+
+@test "kill -9 of the driver: the stages end within seconds, the FIFO folder goes" {
+	local log=$BATS_TEST_TMPDIR/a.log tmp=$BATS_TEST_TMPDIR/tmp
+	mkdir "$tmp"
+	: > "$log"
+	TMPDIR=$tmp httpmon.sh --plain "$log" > /dev/null \
+	    2> "$BATS_TEST_TMPDIR/err" 3>&- &
+	local mon=$!
+	wait_for following "$log"
+	local tail job
+	tail=$(pgrep -f -- "logtail .*$log\$")
+	job=$(group_of "$tail")
+	[ -n "$job" ]
+	run pgrep -g "$job"
+	assert_success
+	[ "${#lines[@]}" -ge 6 ]	# logtail, logparse, logtee, logalert, logstats, logshow
+	kill -KILL "$mon"
+	wait "$mon" || true
+	wait_for sh -c "! pgrep -g $job > /dev/null"
+	run ls -A "$tmp"
+	assert_output ""
+	grep -q "logguard: the driver ($mon) has gone: stopping its stages" \
+	    "$BATS_TEST_TMPDIR/err"
 }
 
 @test "SIGINT stops every stage and removes the FIFO folder" {
@@ -268,6 +322,75 @@ same_records() {
 	run --separate-stderr env TMPDIR="$tmp" httpmon.sh -N --metrics "$m" "$BATS_TEST_TMPDIR/a.log"
 	assert_success
 	[ -s "$m" ]
+}
+
+@test "--state in a folder that does not exist: refused at the start (74), nothing created" {
+	local tmp=$BATS_TEST_TMPDIR/tmp st=$BATS_TEST_TMPDIR/none/st
+	mkdir "$tmp"
+	loggen -f clf -r 4:10 > "$BATS_TEST_TMPDIR/a.log"
+	run -74 env TMPDIR="$tmp" httpmon.sh -N -s "$st" "$BATS_TEST_TMPDIR/a.log"
+	assert_output "httpmon.sh: $st: No such file or directory"
+	run -74 env TMPDIR="$tmp" httpmon.sh -N -s "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/a.log"
+	assert_output "httpmon.sh: $BATS_TEST_TMPDIR: Is a directory"
+	[ ! -e "$BATS_TEST_TMPDIR/none" ]
+	run ls -A "$tmp"
+	assert_output ""
+}
+
+@test "a FIFO as the log: the run ends at once, saying so, leaving nothing" {
+	local log=$BATS_TEST_TMPDIR/a.log tmp=$BATS_TEST_TMPDIR/tmp
+	mkdir "$tmp"
+	mkfifo "$log"
+	run to_files env TMPDIR="$tmp" timeout -k 2 30 httpmon.sh --plain "$log"
+	assert_failure 1
+	grep -qF "logtail: $log: a FIFO, not a regular file: refused" \
+	    "$BATS_TEST_TMPDIR/err"
+	grep -qF "logtail failed (exit status 66)" "$BATS_TEST_TMPDIR/err"
+	run pgrep -f -- "$BATS_TEST_TMPDIR/"
+	assert_failure
+	run ls -A "$tmp"
+	assert_output ""
+}
+
+# default_log SETUP ARGS... -- httpmon.sh ARGS on its default log,
+# /tmp/access.log, in a mount namespace of its own with a fresh /tmp
+# where SETUP (sh) made the log; its status, and its messages in $stderr
+# (through a file: see to_files)
+default_log() {
+	local setup=$1
+	shift
+	run to_files timeout -k 2 30 unshare -m sh -c '
+	    set -e
+	    mount -t tmpfs none /tmp
+	    cd /tmp
+	    eval "$1"
+	    shift
+	    exec httpmon.sh "$@" < /dev/null' sh "$setup" "$@"
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+}
+
+@test "the default log planted by another user, a file or a link: a warning" {
+	local nobody
+	nobody=$(id -nu 65534)
+	default_log 'loggen -f clf -r 1:2 > access.log; chown 65534 access.log' -N
+	assert_success
+	[[ $stderr == *"httpmon.sh: warning: /tmp/access.log belongs to $nobody, not to you or root"* ]]
+	default_log 'ln -s /dev/null access.log; chown -h 65534 access.log' -N
+	assert_success
+	[[ $stderr == *"httpmon.sh: warning: /tmp/access.log belongs to $nobody, not to you or root"* ]]
+}
+
+@test "the default log a FIFO: a warning, then logtail refuses it" {
+	default_log 'mkfifo access.log' --plain
+	assert_failure 1
+	[[ $stderr == *"httpmon.sh: warning: /tmp/access.log is fifo, not a regular file"* ]]
+	[[ $stderr == *"logtail: /tmp/access.log: a FIFO, not a regular file: refused"* ]]
+}
+
+@test "the default log, a regular file of the user: no warning" {
+	default_log 'loggen -f clf -r 1:2 > access.log' -N
+	assert_success
+	[[ $stderr != *warning* ]]
 }
 
 @test "replay of standard input (-): the same records as the file's" {

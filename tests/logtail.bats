@@ -13,11 +13,14 @@ setup() {
 	: > "$OUT"
 	: > "$ERR"
 	TAIL_PID=
+	WRITER=
 }
 
 teardown() {
+	[ -z "$WRITER" ] || kill "$WRITER" 2>/dev/null || true
+	# a logtail left running by a failed test: it may be deaf to SIGTERM
 	if [ -n "$TAIL_PID" ]; then
-		kill "$TAIL_PID" 2>/dev/null || true
+		kill -KILL "$TAIL_PID" 2>/dev/null || true
 		wait "$TAIL_PID" 2>/dev/null || true
 	fi
 }
@@ -397,6 +400,75 @@ rename_run() {
 	run --separate-stderr logtail -N "$LOG"
 	assert_failure 66
 	[[ $stderr == *"$LOG: Is a directory"* ]]
+}
+
+# has_open FILE -- logtail ($TAIL_PID) holds FILE open
+has_open() {
+	local fd
+	for fd in /proc/"$TAIL_PID"/fd/*; do
+		[ "$(readlink "$fd")" = "$1" ] && return 0
+	done
+	return 1
+}
+
+@test "a FIFO followed by name is refused at once (66), not waited on" {
+	mkfifo "$LOG"
+	run --separate-stderr timeout -k 1 10 logtail "$LOG"
+	assert_failure 66
+	[[ $stderr == *"$LOG: a FIFO, not a regular file: refused"* ]]
+}
+
+@test "a device followed by name is refused (66)" {
+	run --separate-stderr timeout -k 1 10 logtail -b /dev/zero
+	assert_failure 66
+	[[ $stderr == *"/dev/zero: a device, not a regular file: refused"* ]]
+}
+
+@test "a FIFO as the --state file is refused (66), not waited on" {
+	seq 1 3 > "$LOG"
+	mkfifo "$STATE"
+	run --separate-stderr timeout -k 1 10 logtail -N -s "$STATE" "$LOG"
+	assert_failure 66
+	[[ $stderr == *"$STATE: a FIFO, not a regular file: refused"* ]]
+}
+
+@test "a FIFO becoming the name while following: said, waited out" {
+	seq 1 3 > "$LOG"
+	start_tail -b "$LOG"
+	wait_for has_lines 3
+	rm "$LOG"
+	mkfifo "$LOG"
+	wait_for said 1 "$LOG: a FIFO, not a regular file: refused"
+	rm "$LOG"
+	seq 4 5 > "$LOG"
+	wait_for has_lines 5
+	stop_tail
+	same_lines seq 1 5
+}
+
+@test "--no-follow reads a pipe: process substitution and a FIFO" {
+	run logtail -N <(seq 1 3)
+	assert_success
+	assert_output "$(seq 1 3)"
+	mkfifo "$LOG"
+	seq 4 6 > "$LOG" &
+	run logtail -N "$LOG"
+	assert_success
+	assert_output "$(seq 4 6)"
+}
+
+@test "--no-follow: SIGTERM ends a read waiting on a silent pipe" {
+	mkfifo "$LOG"
+	sleep 600 > "$LOG" 3>&- &
+	WRITER=$!
+	start_tail -N "$LOG"
+	wait_for has_open "$LOG"
+	kill -TERM "$TAIL_PID"
+	wait_for gone "$TAIL_PID"
+	local rc=0
+	wait "$TAIL_PID" || rc=$?
+	TAIL_PID=
+	[ "$rc" -eq 0 ]
 }
 
 @test "--no-follow --state: each run writes only the lines added since" {
