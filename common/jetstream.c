@@ -34,12 +34,13 @@ js_on_disconnect(natsConnection *nc, void *closure)
 static void
 js_on_reconnect(natsConnection *nc, void *closure)
 {
-	char url[256];
+	char url[256], safe[SAFE_TEXT_MAX];
 
 	(void)closure;
+	/* A URL the cluster gossiped: bytes from the network. */
 	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) != NATS_OK)
 		strlcpy(url, "a server", sizeof(url));
-	warnx("reconnected to %s", url);
+	warnx("reconnected to %s", safe_text(safe, sizeof(safe), url));
 }
 
 /*

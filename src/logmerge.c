@@ -242,6 +242,7 @@ static int
 receive(struct merger *m, struct source *s, int64_t seq, int64_t t)
 {
 	struct pend *p, find;
+	char name[SAFE_TEXT_MAX];
 
 	if (s->t0 == INT64_MIN)
 		s->t0 = t;
@@ -251,7 +252,8 @@ receive(struct merger *m, struct source *s, int64_t seq, int64_t t)
 	if (seq > s->next && RB_EMPTY(&s->pend) &&
 	    seq - s->next > NEWRUN_JUMP) {
 		warnx("%s: sequence jumped from %" PRId64 " to %" PRId64
-		    ": a new run", s->name, s->next, seq);
+		    ": a new run", safe_text(name, sizeof(name), s->name),
+		    s->next, seq);
 		s->next = seq & ~(RUN_ALIGN - 1);
 	}
 	if (seq == s->next) {
@@ -273,8 +275,8 @@ receive(struct merger *m, struct source *s, int64_t seq, int64_t t)
 	    INT64_MIN ? s->latest : s->t0) + m->late) {
 		p = RB_MIN(pendtree, &s->pend);
 		warnx("%s: records %" PRId64 " to %" PRId64 " missing for %"
-		    PRId64 " s, going on without them", s->name, s->next,
-		    p->seq - 1, m->late);
+		    PRId64 " s, going on without them", safe_text(name,
+		    sizeof(name), s->name), s->next, p->seq - 1, m->late);
 		m->lost += (uint64_t)(p->seq - s->next);
 		s->next = p->seq;
 		pop_contiguous(s);
@@ -526,9 +528,9 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 		return;
 	}
 	/*
-	 * Sources are known by their escaped text, as written: unescaping in
-	 * place would change the line passed on, and would let a control
-	 * byte into the stream and into warnings.
+	 * Sources are known by their text as written: unescaping in place
+	 * would change the line passed on.  A raw control byte in it (a
+	 * forged record) is escaped in warnings (safe_text).
 	 */
 	s = source_get(m, r.field[ROLL_SOURCE], seq);
 	rec_unsplit(line, len);

@@ -86,6 +86,7 @@ static void
 deliver(struct sub *s, natsMsgList *list)
 {
 	const char *d;
+	char why[SAFE_TEXT_MAX];
 	int i, n;
 
 	for (i = 0; i < list->Count; i++) {
@@ -99,9 +100,11 @@ deliver(struct sub *s, natsMsgList *list)
 	}
 	out_flush(&s->out);
 	for (i = 0; i < list->Count; i++)
-		if (natsMsg_Ack(list->Msgs[i], NULL) != NATS_OK && !s->outage)
+		if (natsMsg_Ack(list->Msgs[i], NULL) != NATS_OK &&
+		    !s->outage)
 			warnx("ack: %s (the message will come again)",
-			    nats_GetLastError(NULL));
+			    safe_text(why, sizeof(why),
+			    nats_GetLastError(NULL)));
 }
 
 /* run -- fetch, write, acknowledge, until a stop signal */

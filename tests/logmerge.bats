@@ -220,3 +220,16 @@ two_sources() {
 	grep '^tick' <<< "$output" | cut -f2 | sort -c -n
 	[ "$(grep -c '^tick' <<< "$output")" -ge 1 ]
 }
+
+@test "a raw control byte in a source name reaches the warnings escaped as in a record" {
+	local src=$'ev\x1b[31mil\a'
+	# a gap given up on, then a jump to a new run: both warnings name it
+	printf 'roll\t%d\t%s\t%d\t/a\tGET\t200\t3\t30\n' \
+	    100 "$src" 0  111 "$src" 3  112 "$src" 4194304 > forged
+	run --separate-stderr logmerge -l 10 forged
+	assert_success
+	[[ "$stderr" == *'ev\x1b[31mil\x07: records 1 to 2 missing'* ]]
+	[[ "$stderr" == *'ev\x1b[31mil\x07: sequence jumped'* ]]
+	[[ "$stderr" != *$'\x1b'* ]]
+	[[ "$stderr" != *$'\a'* ]]
+}
