@@ -65,8 +65,10 @@ subscribe(struct sub *s)
 	so.Config.MaxAckPending = 20000;
 	while (!stop_requested) {
 		jerr = 0;
+		js_hold();
 		st = js_PullSubscribe(&s->sub, s->js, s->place.subject,
 		    s->durable, &o, &so, &jerr);
+		js_release();
 		if (st == NATS_OK)
 			return 0;
 		if (!said++)
@@ -193,7 +195,8 @@ main(int argc, char *argv[])
 
 	catch_stop_signals();
 	out_init(&s.out, STDOUT_FILENO, OUT_BUFSIZE);
-	s.nc = js_connect(&s.place, 8 * 1024 * 1024);
+	if ((s.nc = js_connect(&s.place, 8 * 1024 * 1024)) == NULL)
+		errx(EXIT_FAIL, "stopped before a NATS server answered");
 	s.js = js_context(s.nc, NULL);
 	if (js_stream(s.js, &s.place) == 0 && subscribe(&s) == 0)
 		run(&s);
