@@ -8,20 +8,17 @@
 #include "httpmon.h"
 
 /*
- * safe_text -- s escaped as a record field is, into dst: at most
- * size - 1 bytes (size >= 4), cut between two escapes with "..." at the
- * end if it is too long.  Escaped a UTF-8 sequence (or a byte) at a
- * time, so an escape is never cut in two.  NULL gives "?".  Returns dst.
+ * safe_textn -- the n bytes at s escaped as a record field is, into
+ * dst: at most size - 1 bytes (size >= 4), cut between two escapes with
+ * "..." at the end if it is too long.  Escaped a UTF-8 sequence (or a
+ * byte) at a time, so an escape is never cut in two.  Returns dst.
  */
 const char *
-safe_text(char *dst, size_t size, const char *s)
+safe_textn(char *dst, size_t size, const char *s, size_t n)
 {
 	struct out o;
-	size_t n, i, k, keep = 0;
+	size_t i, k, keep = 0;
 
-	if (s == NULL)
-		s = "?";
-	n = strlen(s);
 	out_init(&o, -1, 64);	/* one sequence escaped: never flushed */
 	for (i = 0; i < n; i += k) {
 		if ((k = utf8_seqlen(s + i, n - i)) == 0)
@@ -40,4 +37,13 @@ safe_text(char *dst, size_t size, const char *s)
 	dst[keep] = '\0';
 	out_free(&o);
 	return dst;
+}
+
+/* safe_text -- the string s (NULL gives "?") made safe: safe_textn */
+const char *
+safe_text(char *dst, size_t size, const char *s)
+{
+	if (s == NULL)
+		s = "?";
+	return safe_textn(dst, size, s, strlen(s));
 }
