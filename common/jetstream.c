@@ -228,9 +228,9 @@ js_say_down(char **url, const struct jsurl *a, int n, natsStatus s,
 		warnx("cannot connect to %s: %s", safe_text(safe,
 		    sizeof(safe), url[i]), r);
 	}
-	warnx("no NATS server answers (%d tr%s), retrying in %d.%d s",
-	    tries, tries == 1 ? "y" : "ies", next_ms / 1000,
-	    next_ms % 1000 / 100);
+	warnx("no NATS server answers (%d tr%s), retrying in %d %s", tries,
+	    tries == 1 ? "y" : "ies", next_ms < 1000 ? next_ms :
+	    next_ms / 1000, next_ms < 1000 ? "ms" : "s");
 }
 
 /* js_options -- the connection's options (the library is opened here) */

@@ -87,7 +87,7 @@ stops_when_refused() {
 	pid=$!
 	PIDS="$PIDS $pid"
 	# the first try is said at once; the next after 10 s at the earliest
-	wait_for grep -q '(1 try), retrying in 0.2 s' err
+	wait_for grep -q '(1 try), retrying in 250 ms' err
 	n=$(grep -c 'cannot connect' err)
 	[ "$n" -eq 1 ]
 	kill "$pid"
