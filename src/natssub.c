@@ -102,8 +102,7 @@ deliver(struct sub *s, natsMsgList *list)
 	}
 	out_flush(&s->out);
 	for (i = 0; i < list->Count; i++)
-		if (natsMsg_Ack(list->Msgs[i], NULL) != NATS_OK &&
-		    !s->outage)
+		if (natsMsg_Ack(list->Msgs[i], NULL) != NATS_OK && !s->outage)
 			warnx("ack: %s (the message will come again)",
 			    safe_text(why, sizeof(why),
 			    nats_GetLastError(NULL)));
