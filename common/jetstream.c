@@ -208,6 +208,19 @@ js_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* js_last_error -- the library's last error, without its "(file:line): " */
+static const char *
+js_last_error(natsStatus s)
+{
+	const char *e = nats_GetLastError(NULL), *p;
+
+	if (e == NULL)
+		return natsStatus_GetText(s);
+	if (*e == '(' && (p = strstr(e, "): ")) != NULL)
+		e = p + 3;
+	return e;
+}
+
 /*
  * js_say_down -- a try failed (status s): name each server and why it
  * does not answer, and when the next try comes.
@@ -220,11 +233,12 @@ js_say_down(char **url, const struct jsurl *a, int n, natsStatus s,
 	const char *r;
 	int i;
 
-	for (i = 0; i < n && !stop_requested; i++) {
-		if ((r = js_probe(&a[i])) == NULL)	/* TCP answers */
-			r = safe_text(why, sizeof(why),
-			    nats_GetLastError(NULL) != NULL ?
-			    nats_GetLastError(NULL) : natsStatus_GetText(s));
+	for (i = 0; i < n; i++) {
+		r = js_probe(&a[i]);
+		if (stop_requested)	/* the probe was cut short */
+			return;
+		if (r == NULL)		/* TCP answers: the library's reason */
+			r = safe_text(why, sizeof(why), js_last_error(s));
 		warnx("cannot connect to %s: %s", safe_text(safe,
 		    sizeof(safe), url[i]), r);
 	}
