@@ -151,3 +151,25 @@ stops_when_refused() {
 	ends_within 5 "$pub"
 	ends_within 5 "$sub"
 }
+
+# running URL -- a process with URL on its command line is running
+running() {
+	pgrep -f -- "$1" > /dev/null
+}
+
+@test "httpmon.sh --ship or --collect to a dead URL: said within seconds, and SIGTERM leaves no process" {
+	local port url pid mode
+	port=$(free_port)
+	url="nats://127.0.0.1:$port"
+	: > access.log
+	for mode in --collect --ship; do
+		httpmon.sh --plain "$mode" "$url" access.log > out 2> err &
+		pid=$!
+		PIDS="$PIDS $pid"
+		wait_for grep -q "$url: Connection refused" err
+		kill -TERM "$pid"
+		# the driver drains its stages first (10 s), then stops them
+		wait_for eval '! running "$url"'
+		wait "$pid" || :
+	done
+}
