@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <err.h>
-#include <vis.h>
 
 #include "httpmon.h"
 
@@ -26,7 +25,8 @@ bad_init(struct badinput *b, const char *what, const char *file)
 
 /*
  * bad_report -- count one bad line; warn about it while under the limit,
- * showing up to 60 bytes of it made safe for a terminal.
+ * showing up to 60 bytes of it made safe for a terminal as a record
+ * field is (safe_textn).
  */
 void
 bad_report(struct badinput *b, size_t lineno, const char *why,
@@ -39,8 +39,7 @@ bad_report(struct badinput *b, size_t lineno, const char *why,
 		return;
 	b->warned++;
 	if (text != NULL) {
-		strvisx(shown, text, len > 60 ? 60 : len, VIS_CSTYLE | VIS_TAB |
-		    VIS_NL | VIS_OCTAL);
+		safe_textn(shown, sizeof(shown), text, len > 60 ? 60 : len);
 		warnx("%s:%zu: %s: %s%s", b->file, lineno, why, shown,
 		    len > 60 ? "..." : "");
 	} else

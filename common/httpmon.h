@@ -175,6 +175,11 @@ void	 out_clean_field(struct out *, const char *, size_t);
 void	 out_end(struct out *);
 void	 out_finish(struct out *);
 
+/* safetext.c: network or log bytes escaped (out_escaped) for a warning */
+#define SAFE_TEXT_MAX	256	/* a buffer for safe_text */
+const char *safe_text(char *, size_t, const char *);
+const char *safe_textn(char *, size_t, const char *, size_t);
+
 /* lineio.c: read lines of bounded length from a file descriptor */
 #define LINE_MAX_DEFAULT	(1024 * 1024)
 struct linereader {

@@ -1,7 +1,8 @@
 /*
  * jetstream.h -- what natspub and natssub share: a connection to NATS
- * that reconnects for ever, and the JetStream stream they meet on
- * (jetstream.c; link -lnats).
+ * that is retried for ever with backoff and says why it fails, the stop
+ * signals kept out of the library's threads, and the JetStream stream
+ * they meet on (jetstream.c; link -lnats).
  */
 #ifndef JETSTREAM_H
 #define JETSTREAM_H
@@ -22,6 +23,8 @@ struct jsplace {
 	int64_t		 replicas;
 };
 
+void		 js_hold(void);
+void		 js_release(void);
 void		 js_pause(int);
 natsConnection	*js_connect(struct jsplace *, int);
 int		 js_stream(jsCtx *, const struct jsplace *);

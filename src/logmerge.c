@@ -74,6 +74,7 @@ RB_HEAD(pendtree, pend);
 
 struct source {
 	RB_ENTRY(source) entry;
+	RB_ENTRY(source) byl;		/* in m->bylatest, once it has LATEST */
 	int64_t		 next;		/* the lowest SEQ not yet received */
 	int64_t		 latest;	/* LATEST, or INT64_MIN */
 	int64_t		 pend_max;	/* largest time in pend */
@@ -83,6 +84,7 @@ struct source {
 	const char	*name;		/* unescaped: the bytes after it */
 };
 RB_HEAD(sourcetree, source);
+RB_HEAD(latesttree, source);
 
 /* A record too far ahead for the ring, in time, then arrival, order. */
 struct far {
@@ -111,7 +113,9 @@ struct merger {
 	struct bucket	*ring;		/* ring[t & mask]: second t > C */
 	int64_t		 mask;
 	struct sourcetree sources;
+	struct latesttree bylatest;	/* the sources with a LATEST, by it */
 	size_t		 nsources;
+	size_t		 nlatest;	/* how many: bylatest's size */
 	struct source	*last;		/* the source of the last record */
 	struct source	*cur;		/* the source its guard calls for */
 	struct fartree	 far;
@@ -133,6 +137,22 @@ source_cmp(const struct source *a, const struct source *b)
 	return strcmp(a->name, b->name);
 }
 
+/*
+ * latest_cmp -- by LATEST, then by address: no two sources are equal.
+ * A search key (no name) comes before the sources of its LATEST.
+ */
+static int
+latest_cmp(const struct source *a, const struct source *b)
+{
+	uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+
+	if (a->latest != b->latest)
+		return a->latest < b->latest ? -1 : 1;
+	if (a->name == NULL || b->name == NULL)
+		return (b->name == NULL) - (a->name == NULL);
+	return (x > y) - (x < y);
+}
+
 static int
 far_cmp(const struct far *a, const struct far *b)
 {
@@ -145,6 +165,8 @@ far_cmp(const struct far *a, const struct far *b)
 RB_GENERATE_INTERNAL(pendtree, pend, entry, pend_cmp,
     __attribute__((__unused__)) static)
 RB_GENERATE_INTERNAL(sourcetree, source, entry, source_cmp,
+    __attribute__((__unused__)) static)
+RB_GENERATE_INTERNAL(latesttree, source, byl, latest_cmp,
     __attribute__((__unused__)) static)
 RB_GENERATE_INTERNAL(fartree, far, entry, far_cmp,
     __attribute__((__unused__)) static)
@@ -220,6 +242,7 @@ static int
 receive(struct merger *m, struct source *s, int64_t seq, int64_t t)
 {
 	struct pend *p, find;
+	char name[SAFE_TEXT_MAX];
 
 	if (s->t0 == INT64_MIN)
 		s->t0 = t;
@@ -229,7 +252,8 @@ receive(struct merger *m, struct source *s, int64_t seq, int64_t t)
 	if (seq > s->next && RB_EMPTY(&s->pend) &&
 	    seq - s->next > NEWRUN_JUMP) {
 		warnx("%s: sequence jumped from %" PRId64 " to %" PRId64
-		    ": a new run", s->name, s->next, seq);
+		    ": a new run", safe_text(name, sizeof(name), s->name),
+		    s->next, seq);
 		s->next = seq & ~(RUN_ALIGN - 1);
 	}
 	if (seq == s->next) {
@@ -251,8 +275,8 @@ receive(struct merger *m, struct source *s, int64_t seq, int64_t t)
 	    INT64_MIN ? s->latest : s->t0) + m->late) {
 		p = RB_MIN(pendtree, &s->pend);
 		warnx("%s: records %" PRId64 " to %" PRId64 " missing for %"
-		    PRId64 " s, going on without them", s->name, s->next,
-		    p->seq - 1, m->late);
+		    PRId64 " s, going on without them", safe_text(name,
+		    sizeof(name), s->name), s->next, p->seq - 1, m->late);
 		m->lost += (uint64_t)(p->seq - s->next);
 		s->next = p->seq;
 		pop_contiguous(s);
@@ -349,28 +373,39 @@ advance(struct merger *m, int64_t c)
 	}
 }
 
-/* fleet_clock -- the clock rule (see the top of the file) */
+/*
+ * fleet_clock -- the clock rule (see the top of the file), in O(log n)
+ * for n sources: LATEST only grows, so FRONT is the largest LATEST
+ * ever set, and the smallest LATEST >= FRONT - L is found in bylatest.
+ */
 static int64_t
 fleet_clock(struct merger *m)
 {
-	struct source *s;
-	int64_t front = INT64_MIN, low = INT64_MAX, started = 0;
+	struct source *s, find;
 
-	RB_FOREACH(s, sourcetree, &m->sources)
-		if (s->latest != INT64_MIN) {
-			started++;
-			if (s->latest > front)
-				front = s->latest;
-		}
-	if (front == INT64_MIN)
+	if (RB_EMPTY(&m->bylatest))
 		return m->clock;
-	m->front = front;
-	if (started < m->expect)
-		return front - m->late;
-	RB_FOREACH(s, sourcetree, &m->sources)
-		if (s->latest >= front - m->late && s->latest < low)
-			low = s->latest;
-	return low;
+	m->front = RB_MAX(latesttree, &m->bylatest)->latest;
+	if (m->nlatest < (size_t)m->expect)
+		return m->front - m->late;
+	find.latest = m->front - m->late;
+	find.name = NULL;
+	s = RB_NFIND(latesttree, &m->bylatest, &find);
+	return s->latest;
+}
+
+/*
+ * relatest -- source s's LATEST moved from before: move it in bylatest
+ * (RB_REMOVE does not compare, so the new key is no harm there).
+ */
+static void
+relatest(struct merger *m, struct source *s, int64_t before)
+{
+	if (before != INT64_MIN)
+		RB_REMOVE(latesttree, &m->bylatest, s);
+	else
+		m->nlatest++;
+	RB_INSERT(latesttree, &m->bylatest, s);
 }
 
 /* field_int -- field i of r as an integer in [0, max] */
@@ -427,8 +462,10 @@ take(struct merger *m, struct source *s, const char *line, size_t len,
 			m->wrote = 1;
 		}
 	}
-	if (s->latest != before)
+	if (s->latest != before) {
+		relatest(m, s, before);
 		advance(m, fleet_clock(m));
+	}
 }
 
 /*
@@ -491,9 +528,9 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 		return;
 	}
 	/*
-	 * Sources are known by their escaped text, as written: unescaping in
-	 * place would change the line passed on, and would let a control
-	 * byte into the stream and into warnings.
+	 * Sources are known by their text as written: unescaping in place
+	 * would change the line passed on.  A raw control byte in it (a
+	 * forged record) is escaped in warnings (safe_text).
 	 */
 	s = source_get(m, r.field[ROLL_SOURCE], seq);
 	rec_unsplit(line, len);
@@ -625,6 +662,7 @@ main(int argc, char *argv[])
 		err(EXIT_FAIL, "calloc");
 	m.mask = ring - 1;
 	RB_INIT(&m.sources);
+	RB_INIT(&m.bylatest);
 	RB_INIT(&m.far);
 	catch_stop_signals();
 	out_init(&m.out, STDOUT_FILENO, OUT_BUFSIZE);

@@ -103,7 +103,9 @@ publish(struct pub *p, natsMsg **msg)
 	int waited = 0;
 
 	for (;;) {
+		js_hold();	/* the first publish starts a thread */
 		s = js_PublishMsgAsync(p->js, msg, &p->popts);
+		js_release();
 		if (s == NATS_OK) {
 			if (p->outage) {
 				warnx("publishing again");
@@ -265,8 +267,11 @@ drain(struct pub *p)
 	return n;
 }
 
-/* setup -- connect, make sure of the stream, get ready to publish */
-static void
+/*
+ * setup -- connect, get ready to publish: -1 if a stop signal came
+ * before a server answered
+ */
+static int
 setup(struct pub *p, int64_t pending, int64_t wait)
 {
 	jsOptions o;
@@ -281,7 +286,8 @@ setup(struct pub *p, int64_t pending, int64_t wait)
 		err(EXIT_FAIL, "malloc");
 	if (pthread_mutex_init(&p->lock, NULL) != 0)
 		errx(EXIT_FAIL, "pthread_mutex_init");
-	p->nc = js_connect(&p->place, 64 * 1024 * 1024);
+	if ((p->nc = js_connect(&p->place, 64 * 1024 * 1024)) == NULL)
+		return -1;
 	jsOptions_Init(&o);
 	o.PublishAsync.MaxPending = pending;
 	o.PublishAsync.AckHandler = on_ack;
@@ -289,6 +295,7 @@ setup(struct pub *p, int64_t pending, int64_t wait)
 	o.PublishAsync.StallWait = 100;
 	p->js = js_context(p->nc, &o);
 	p->popts.MaxWait = wait * 1000;
+	return 0;
 }
 
 int
@@ -350,7 +357,8 @@ main(int argc, char *argv[])
 
 	catch_stop_signals();
 	bad_init(&p.bad, "line", "stdin");
-	setup(&p, pending, wait);
+	if (setup(&p, pending, wait) != 0)
+		errx(EXIT_FAIL, "stopped before a NATS server answered");
 	if (js_stream(p.js, &p.place) != 0)
 		return EXIT_FAIL;
 	rval = run(&p, STDIN_FILENO, "stdin");

@@ -65,8 +65,10 @@ subscribe(struct sub *s)
 	so.Config.MaxAckPending = 20000;
 	while (!stop_requested) {
 		jerr = 0;
+		js_hold();
 		st = js_PullSubscribe(&s->sub, s->js, s->place.subject,
 		    s->durable, &o, &so, &jerr);
+		js_release();
 		if (st == NATS_OK)
 			return 0;
 		if (!said++)
@@ -86,6 +88,7 @@ static void
 deliver(struct sub *s, natsMsgList *list)
 {
 	const char *d;
+	char why[SAFE_TEXT_MAX];
 	int i, n;
 
 	for (i = 0; i < list->Count; i++) {
@@ -101,7 +104,8 @@ deliver(struct sub *s, natsMsgList *list)
 	for (i = 0; i < list->Count; i++)
 		if (natsMsg_Ack(list->Msgs[i], NULL) != NATS_OK && !s->outage)
 			warnx("ack: %s (the message will come again)",
-			    nats_GetLastError(NULL));
+			    safe_text(why, sizeof(why),
+			    nats_GetLastError(NULL)));
 }
 
 /* run -- fetch, write, acknowledge, until a stop signal */
@@ -190,7 +194,8 @@ main(int argc, char *argv[])
 
 	catch_stop_signals();
 	out_init(&s.out, STDOUT_FILENO, OUT_BUFSIZE);
-	s.nc = js_connect(&s.place, 8 * 1024 * 1024);
+	if ((s.nc = js_connect(&s.place, 8 * 1024 * 1024)) == NULL)
+		errx(EXIT_FAIL, "stopped before a NATS server answered");
 	s.js = js_context(s.nc, NULL);
 	if (js_stream(s.js, &s.place) == 0 && subscribe(&s) == 0)
 		run(&s);

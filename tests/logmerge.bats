@@ -207,3 +207,29 @@ two_sources() {
 	assert_output "$(printf '#httpmon-records 1\nroll\t1000\ta\t0\t/\tGET\t200\t5\t0\ntick\t1000\nroll\t9000\ta\t1\t/\tGET\t200\t5\t0\ntick\t9000\nroll\t9001\ta\t2\t/\tGET\t200\t5\t0\ntick\t9001\nroll\t9002\ta\t3\t/\tGET\t200\t5\t0\ntick\t9002')"
 	[ -z "$stderr" ]
 }
+
+@test "100,000 sources: the fleet clock costs O(log n) per record, not a walk of every source" {
+	# three seconds, each source once a second: every record moves one
+	# source's LATEST.  A walk of every source for each took minutes.
+	perl -e '$t = time - 600; for $s (0 .. 2) { for $i (1 .. 100000) {
+	    print "roll\t", $t + $s, "\tsrc$i\t$s\t/\tGET\t200\t1\t100\n" } }' > many
+	run --separate-stderr timeout 60 logmerge -n 100000 many
+	assert_success
+	[ "$(grep -c '^roll' <<< "$output")" -eq 300000 ]
+	# the clock waited for all 100,000, then ran: ticks in order
+	grep '^tick' <<< "$output" | cut -f2 | sort -c -n
+	[ "$(grep -c '^tick' <<< "$output")" -ge 1 ]
+}
+
+@test "a raw control byte in a source name reaches the warnings escaped as in a record" {
+	local src=$'ev\x1b[31mil\a'
+	# a gap given up on, then a jump to a new run: both warnings name it
+	printf 'roll\t%d\t%s\t%d\t/a\tGET\t200\t3\t30\n' \
+	    100 "$src" 0  111 "$src" 3  112 "$src" 4194304 > forged
+	run --separate-stderr logmerge -l 10 forged
+	assert_success
+	[[ "$stderr" == *'ev\x1b[31mil\x07: records 1 to 2 missing'* ]]
+	[[ "$stderr" == *'ev\x1b[31mil\x07: sequence jumped'* ]]
+	[[ "$stderr" != *$'\x1b'* ]]
+	[[ "$stderr" != *$'\a'* ]]
+}

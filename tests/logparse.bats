@@ -70,7 +70,7 @@ EOF
 @test "a warning shows control bytes of a bad line made safe" {
 	run --separate-stderr sh -c "printf 'bad\033[2Jline\n' | logparse"
 	assert_success
-	[ "$stderr" = "$(printf '%s\n' 'logparse: stdin:1: missing fields: bad\033[2Jline' 'logparse: stdin: 1 bad line')" ]
+	[ "$stderr" = "$(printf '%s\n' 'logparse: stdin:1: missing fields: bad\x1b[2Jline' 'logparse: stdin: 1 bad line')" ]
 	assert_output "$(printf '#httpmon-records 1\nbad\t1\tmissing fields')"
 }
 
