@@ -148,8 +148,10 @@ struct out {
 	size_t	 len;
 	size_t	 cap;
 	int	 error;		/* errno of the first failed write, or 0 */
+	int	 whole;		/* a shared pipe: whole records per write */
 };
 void	 out_init(struct out *, int, size_t);
+void	 out_share(struct out *);
 void	 out_free(struct out *);
 void	 out_flush(struct out *);
 void	 out_write(struct out *, const char *, size_t);

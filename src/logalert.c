@@ -101,7 +101,8 @@ format_avg(const struct alerter *a, char *buf, size_t size, uint64_t hits)
 	    hundredths % 100);
 }
 
-/* emit -- write an alert or recover record for second t and flush it */
+/* emit -- an alert or recover at second t: run the hooks, then write
+   the record and flush it */
 static void
 emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 {
@@ -115,6 +116,12 @@ emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 	else
 		snprintf(msg, sizeof(msg), "Traffic recovered - hits = %"
 		    PRIu64 ", recovered at %s", hits, when);
+	/*
+	 * Hooks and syslog first: an output that blocks (a display that
+	 * does not read) must never hold up the delivery of an alert.
+	 */
+	notify_event(&a->notify, &(struct alert_event){ alert ? "alert" :
+	    "recover", t, hits, avg, a->thrtext, a->window, msg });
 	out_str(&a->out, alert ? "alert" : "recover");
 	out_char(&a->out, '\t');
 	out_int(&a->out, t);
@@ -125,8 +132,6 @@ emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 	out_field(&a->out, msg, strlen(msg));
 	out_end(&a->out);
 	out_flush(&a->out);
-	notify_event(&a->notify, &(struct alert_event){ alert ? "alert" :
-	    "recover", t, hits, avg, a->thrtext, a->window, msg });
 }
 
 /*
@@ -317,6 +322,7 @@ setup(struct alerter *a, int64_t window, int64_t threshold)
 	if ((a->count = calloc((size_t)window, sizeof(*a->count))) == NULL)
 		err(EXIT_FAIL, "calloc");
 	out_init(&a->out, STDOUT_FILENO, 64 * 1024);
+	out_share(&a->out);	/* logstats may write into the same pipe */
 	bad_init(&a->bad, "record", "stdin");
 	bad_init(&a->late, "record", "stdin");
 	a->late.kind = "late";

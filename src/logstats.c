@@ -19,7 +19,7 @@
 
 #include "httpmon.h"
 
-#define OUT_BUFSIZE	(256 * 1024)	/* >= 64 KiB: a block is one write */
+#define OUT_BUFSIZE	(256 * 1024)	/* a block is one flush */
 #define NAME_MAX_OUT	200		/* bytes of a section name written */
 #define JUMP_MAX	60		/* intervals of empties written at once */
 
@@ -713,6 +713,7 @@ main(int argc, char *argv[])
 		st.grace = st.ival;
 	catch_stop_signals();
 	out_init(&st.out, STDOUT_FILENO, OUT_BUFSIZE);
+	out_share(&st.out);	/* logalert may write into the same pipe */
 	/* The files in turn are one stream. */
 	rval = each_input(argc, argv, "stdin", run, &st);
 	finish(&st);
