@@ -51,7 +51,7 @@ enum alert_field {
 enum rec_type {
 	REC_UNKNOWN, REC_COMMENT, REC_HIT, REC_TICK, REC_ALERT, REC_RECOVER,
 	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD, REC_WINDOW,
-	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD, REC_NTYPES
+	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD, REC_CLOCK, REC_NTYPES
 };
 
 /*
@@ -163,6 +163,7 @@ void	 out_field(struct out *, const char *, size_t);
 size_t	 out_clean_len(const char *, size_t);
 void	 out_clean_field(struct out *, const char *, size_t);
 void	 out_end(struct out *);
+void	 out_clock(struct out *, int64_t);
 void	 out_finish(struct out *);
 
 /* lineio.c: read lines of bounded length from a file descriptor */

@@ -304,6 +304,19 @@ out_end(struct out *o)
 	out_char(o, '\n');
 }
 
+/*
+ * out_clock -- a clock record: the writer's log time has reached t, and
+ * what it writes next, up to its next clock record, was made there
+ * (logalert -c, logstats -c; logjoin orders by it)
+ */
+void
+out_clock(struct out *o, int64_t t)
+{
+	out_str(o, "clock\t");
+	out_int(o, t);
+	out_end(o);
+}
+
 /* out_finish -- flush at exit; an output error is fatal (EXIT_IOERR) */
 void
 out_finish(struct out *o)

@@ -53,6 +53,7 @@ const struct rec_schema rec_schema[REC_NTYPES] = {
 	[REC_ROLLTICK] = TYPE("rolltick", I("time"), T("source"), I("seq")),
 	[REC_ROLLBAD] = TYPE("rollbad", I("time"), T("source"), I("seq"),
 	    I("count")),
+	[REC_CLOCK] = TYPE("clock", I("time")),
 };
 
 /* rec_type_of -- the type named by a record's first field */

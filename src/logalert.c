@@ -45,6 +45,7 @@ struct alerter {
 	int		 started;	/* a time has been seen */
 	int		 alerting;
 	int		 status;	/* -s: a window record per evaluation */
+	int		 marks;		/* -c: a clock record when T moves */
 	struct notify	 notify;	/* --on-alert, --syslog */
 	struct out	 out;
 	struct badinput	 bad;
@@ -55,7 +56,7 @@ struct alerter {
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hsV] "
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-chsV] "
 	    "[-t threshold] [-w window] [--hook-timeout secs]\n"
 	    "                [--on-alert command] [--syslog] [file ...]\n",
 	    getprogname());
@@ -200,10 +201,13 @@ advance(struct alerter *a, int64_t b)
 	a->now = b;
 }
 
-/* clock_to -- a record says log time has reached t */
+/* clock_to -- a record says log time has reached t (with -c, a clock
+   record first: what the move writes is marked as made at t) */
 static void
 clock_to(struct alerter *a, int64_t t)
 {
+	if (a->marks && (!a->started || t > a->now))
+		out_clock(&a->out, t);
 	if (!a->started) {
 		a->started = 1;
 		a->now = t;
@@ -333,6 +337,7 @@ main(int argc, char *argv[])
 {
 	enum { OPT_HOOK_TIMEOUT = 256, OPT_ON_ALERT, OPT_SYSLOG };
 	static const struct option longopts[] = {
+		{ "clock", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
 		{ "on-alert", required_argument, NULL, OPT_ON_ALERT },
@@ -347,11 +352,14 @@ main(int argc, char *argv[])
 	struct notify notify;
 	const char *thr = THRESHOLD_DEFAULT;
 	int64_t window = WINDOW_DEFAULT, threshold;
-	int ch, rval, status = 0;
+	int ch, marks = 0, rval, status = 0;
 
 	notify_init(&notify);
-	while ((ch = getopt_long(argc, argv, "hst:Vw:", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "chst:Vw:", longopts, NULL)) != -1)
 		switch (ch) {
+		case 'c':
+			marks = 1;
+			break;
 		case 's':
 			status = 1;
 			break;
@@ -389,6 +397,7 @@ main(int argc, char *argv[])
 	catch_stop_signals();
 	setup(&a, window, threshold);
 	a.status = status;
+	a.marks = marks;
 	a.notify = notify;
 	notify_start(&a.notify);
 	out_str(&a.out, RECORDS_HEADER "\n");

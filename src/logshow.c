@@ -226,6 +226,7 @@ render(struct show *sh, char *line, size_t len)
 	case REC_COMMENT:
 	case REC_HIT:
 	case REC_TICK:
+	case REC_CLOCK:
 	case REC_BAD:
 	case REC_WINDOW:
 		return 0;

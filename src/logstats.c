@@ -75,6 +75,7 @@ struct stats {
 	int64_t		 grace;		/* -g, capped at ival */
 	int		 top;		/* -n: sections written per block */
 	int		 have_clock;	/* a time has been seen */
+	int		 marks;		/* -c: a clock record when T moves */
 	int64_t		 clock;		/* T: the largest time seen */
 	int64_t		 done;		/* intervals <= done are written */
 	int64_t		 skip_until;	/* empties <= this are not written */
@@ -92,7 +93,7 @@ struct stats {
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-chV] "
 	    "[-g secs] [-i secs] [-n count] [file ...]\n", getprogname());
 	exit(status);
 }
@@ -396,12 +397,16 @@ close_slots(struct stats *st, int64_t upto)
  * moved the clock by more than JUMP_MAX intervals (a tick after an old
  * log was replayed): then the empties skipped over are never written.
  * The interval T is in always exists (it is written even if empty).
+ * With -c, a clock record at t comes first: what closing writes is
+ * marked as made when T reached t.
  */
 static void
 advance(struct stats *st, int64_t t)
 {
 	int64_t kt = floor_div(t, st->ival), closed;
 
+	if (st->marks && (!st->have_clock || t > st->clock))
+		out_clock(&st->out, t);
 	if (!st->have_clock) {
 		st->have_clock = 1;
 		st->clock = t;
@@ -595,6 +600,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	case REC_SECTION:
 	case REC_METHOD:
 	case REC_WINDOW:
+	case REC_CLOCK:
 		break;
 	case REC_HIT:
 		if (r.truncated)
@@ -671,6 +677,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "clock",	no_argument,		NULL, 'c' },
 		{ "grace",	required_argument,	NULL, 'g' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "interval",	required_argument,	NULL, 'i' },
@@ -685,9 +692,12 @@ main(int argc, char *argv[])
 	st.ival = 10;
 	st.grace = 2;
 	st.top = 5;
-	while ((ch = getopt_long(argc, argv, "g:hi:n:V", longopts,
+	while ((ch = getopt_long(argc, argv, "cg:hi:n:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			st.marks = 1;
+			break;
 		case 'g':
 			st.grace = opt_number("-g", optarg, 0, 86400);
 			break;

@@ -47,3 +47,17 @@ export -f slow_reader
 		assert_output "40824 0"
 	done
 }
+
+@test "logalert -c and logstats -c mark each move of log time before what it produced" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'hit\t100\t-\t-\t-\t-\t-\t200\t0\t-\t-\n%.0s' 1 2 > in.rec
+	printf 'hit\t102\t-\t-\t-\t-\t-\t200\t0\t-\t-\ntick\t105\n' >> in.rec
+	run -0 logalert -c -w 2 -t 0.5 in.rec
+	assert_output "$(printf '%s\n' '#httpmon-records 1' 'clock	100' \
+	    'clock	102' 'alert	101	2	1.00	0.5	High traffic generated an alert - hits = 2, triggered at 1970-01-01T00:01:41Z' \
+	    'clock	105' 'recover	103	1	0.50	0.5	Traffic recovered - hits = 1, recovered at 1970-01-01T00:01:43Z')"
+	run -0 sh -c 'logstats -c -i 2 in.rec | cut -f 1,2'
+	assert_output "$(printf '%s\n' 'clock	100' 'clock	102' 'clock	105' \
+	    'stats	102' 'section	102' 'method	102' 'stats	104' 'section	104' \
+	    'method	104' 'stats	106')"
+}
