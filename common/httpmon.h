@@ -166,6 +166,28 @@ void	 out_end(struct out *);
 void	 out_clock(struct out *, int64_t);
 void	 out_finish(struct out *);
 
+/* spool.c: a byte queue whose writer never waits on its reader: memory
+   up to max, then an unlinked temporary file in $TMPDIR */
+struct spool {
+	char		*buf;		/* held in memory: buf[start, start+len) */
+	size_t		 start;
+	size_t		 len;
+	size_t		 cap;
+	size_t		 max;		/* memory cap, before spilling */
+	int		 tmpfd;		/* the spill file, or -1 */
+	off_t		 rd;		/* its unread bytes: [rd, wr) */
+	off_t		 wr;
+	int		 spilled;	/* it has been used */
+	const char	*name;		/* for messages */
+};
+void	 spool_init(struct spool *, size_t, const char *);
+void	 spool_free(struct spool *);
+void	 spool_put(struct spool *, const char *, size_t);
+uint64_t spool_pending(const struct spool *);
+int	 spool_line(struct spool *, char **, size_t *);
+void	 spool_drop(struct spool *, size_t);
+ssize_t	 spool_send(struct spool *, int, size_t);
+
 /* lineio.c: read lines of bounded length from a file descriptor */
 #define LINE_MAX_DEFAULT	(1024 * 1024)
 struct linereader {
