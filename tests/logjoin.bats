@@ -61,3 +61,81 @@ export -f slow_reader
 	    'stats	102' 'section	102' 'method	102' 'stats	104' 'section	104' \
 	    'method	104' 'stats	106')"
 }
+
+@test "logjoin: by epoch, then by input, then as in the input; clocks and headers not passed on" {
+	cd "$BATS_TEST_TMPDIR"
+	printf '#httpmon-records 1\nclock\t100\nclock\t102\na1\nclock\t105\na2\n' > a
+	printf '#httpmon-records 1\nb0\nclock\t100\nb1\nclock\t102\nb2\nb3\nclock\t106\nb4\n' > b
+	run -0 logjoin a b
+	assert_output "$(printf '%s\n' '#httpmon-records 1' b0 b1 a1 b2 b3 a2 b4)"
+	run -0 logjoin b a
+	assert_output "$(printf '%s\n' '#httpmon-records 1' b0 b1 b2 b3 a1 a2 b4)"
+}
+
+@test "logjoin: a bad clock is reported and skipped; -h, -V, no input" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'clock\tsoon\nx\n' > a
+	run -0 --separate-stderr logjoin a
+	assert_output "$(printf '%s\n' '#httpmon-records 1' x)"
+	[[ $stderr == *"a:1: clock: bad time"* ]] || fail "$stderr"
+	run -0 logjoin -h
+	assert_output 'usage: logjoin [-hV] [-m kib] [-o file] file ...'
+	run -64 --separate-stderr logjoin
+	run -66 --separate-stderr logjoin no-such-file
+}
+
+# replay_by_hand HITS OUT -- logalert and logstats on HITS through FIFOs,
+# as the driver runs them, merged by logjoin into OUT
+replay_by_hand() {
+	local d
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/fifos.XXXXXX")
+	mkfifo "$d/hits" "$d/alerts" "$d/stats"
+	logstats -c -i 1 -n 100 < "$d/hits" > "$d/stats" &
+	logtee -s "$d/hits" < "$1" | logalert -c -s -w 10 -t 100 > "$d/alerts" &
+	logjoin "$d/alerts" "$d/stats" > "$2"
+	wait
+	rm -r "$d"
+}
+
+@test "logjoin: the merge of two stages is the same, byte for byte, run after run" {
+	cd "$BATS_TEST_TMPDIR"
+	many_sections hits.rec
+	logalert -c -s -w 10 -t 100 hits.rec > a.rec
+	logstats -c -i 1 -n 100 hits.rec > s.rec
+	logjoin a.rec s.rec > expected
+	for i in $(seq 1 10); do
+		replay_by_hand hits.rec "out$i"
+	done
+	run -0 sh -c 'sha256sum out* expected | cut -d " " -f 1 | sort -u | wc -l'
+	assert_output 1
+	# every record of both, once, and one header
+	run -0 sh -c 'grep -cv "^clock	\|^#" a.rec s.rec | cut -d: -f2 |
+	    paste -sd+ | bc'
+	assert_equal "$(($(wc -l < expected) - 1))" "$output"
+}
+
+@test "logjoin: a reader that stops reading holds up no writer; it gets everything later" {
+	cd "$BATS_TEST_TMPDIR"
+	many_sections hits.rec
+	logalert -c -s -w 10 -t 100 hits.rec > a.rec
+	logstats -c -i 1 -n 100 hits.rec > s.rec
+	logjoin a.rec s.rec > expected
+	mkfifo a s o
+	mkdir spill
+	# the reader: opens the merge, reads nothing until told to (go)
+	bash -c 'exec 3< o; for i in $(seq 1 1200); do [ -e go ] && break
+	    sleep 0.05; done; cat <&3 > got' &
+	local reader=$!
+	TMPDIR=$PWD/spill timeout 120 logjoin -m 4 a s > o &
+	local join=$!
+	# both writers finish although nobody reads the merge
+	timeout 60 logalert -c -s -w 10 -t 100 hits.rec > a
+	timeout 60 logstats -c -i 1 -n 100 hits.rec > s
+	# the backlog waits in a spill file, unlinked
+	run ls -A spill
+	assert_output ""
+	touch go
+	wait "$join"
+	wait "$reader"
+	cmp expected got
+}
