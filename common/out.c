@@ -306,7 +306,7 @@ out_end(struct out *o)
 
 /*
  * out_clock -- a clock record: the writer's log time has reached t, and
- * what it writes next, up to its next clock record, was made there
+ * what it wrote since its clock record before, if any, was made there
  * (logalert -c, logstats -c; logjoin orders by it)
  */
 void

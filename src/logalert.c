@@ -202,17 +202,19 @@ advance(struct alerter *a, int64_t b)
 }
 
 /* clock_to -- a record says log time has reached t (with -c, a clock
-   record first: what the move writes is marked as made at t) */
+   record after what the move wrote: those records were made at t) */
 static void
 clock_to(struct alerter *a, int64_t t)
 {
-	if (a->marks && (!a->started || t > a->now))
-		out_clock(&a->out, t);
+	int moved = !a->started || t > a->now;
+
 	if (!a->started) {
 		a->started = 1;
 		a->now = t;
 	} else if (t > a->now)
 		advance(a, t);
+	if (a->marks && moved)
+		out_clock(&a->out, t);
 }
 
 /* add_hit -- count a hit at time t; 0, or -1 if it is late */

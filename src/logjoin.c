@@ -3,16 +3,23 @@
  * scheduling, without ever making a writer wait.
  *
  * Each input is a stream of records with clock marks (logalert -c,
- * logstats -c).  A record belongs to the epoch of the last clock before
- * it in its input.  The output is every record, in the order
+ * logstats -c), whose times increase.  A clock t closes an epoch: the
+ * records since the clock before it were made when the writer's log
+ * time reached t, and belong to epoch t; the records after the last
+ * clock at the end of an input to the last epoch of all.  The output is
+ * every record, in the order
  *
  *   by epoch, then by input (as named), then as in its input,
  *
  * which is a function of the inputs' contents alone: a replay gives the
- * same bytes every run.  A record of epoch e from input i is written once
- * no record can come that sorts before it: every input before i has gone
- * past e (a later clock) or ended, and every input after it has reached
- * e or ended.  Until then it waits in its input's queue.
+ * same bytes every run.  A record is written once its epoch is closed in
+ * its input and no record can come that sorts before it: every input
+ * before its own has closed its epoch (or ended), and every input after
+ * it has closed the epoch before (or ended).  Until then it waits in its
+ * input's queue, behind an internal clock line that gives its epoch.
+ * With -c a clock record is written whenever every input has closed a
+ * later epoch than the last one written, so that a renderer knows that
+ * what it has is whole (logshow ends a group there).
  *
  * logjoin never blocks on an input or an output: it waits in one poll for
  * all of them, reads every input as soon as it has data and holds what an
@@ -26,6 +33,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,8 +50,9 @@ struct input {
 	const char	*name;
 	int		 fd;
 	struct linereader lr;
-	struct spool	 q;		/* read, not yet written */
-	int64_t		 seen;		/* the last clock read */
+	struct spool	 open;		/* read since the last clock */
+	struct spool	 q;		/* closed epochs, each after its clock */
+	int64_t		 seen;		/* the last clock read: epochs closed */
 	int64_t		 head;		/* the epoch of the queue's first record */
 	int		 ended;
 	struct badinput	 bad;
@@ -61,6 +70,9 @@ struct joiner {
 	int		 nin;
 	struct output	 out[MAXOUT];
 	int		 nout;
+	int		 marks;		/* -c: clock records out */
+	int64_t		 epoch;		/* of the last record written */
+	int		 unmarked;	/* no clock written since it */
 	int		 rval;
 };
 
@@ -68,14 +80,15 @@ struct joiner {
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-chV] "
 	    "[-m kib] [-o file] file ...\n", getprogname());
 	exit(status);
 }
 
-/* clock_of -- the time of a clock record (line without its newline), or -1 */
+/* clock_of -- the time of a clock record (line without its newline) up
+   to max, or -1 */
 static int64_t
-clock_of(const char *line, size_t len)
+clock_of(const char *line, size_t len, int64_t max)
 {
 	const char *f = line + 6, *tab;
 	int64_t t;
@@ -83,16 +96,45 @@ clock_of(const char *line, size_t len)
 	if (len < 7 || memcmp(line, "clock\t", 6) != 0)
 		return -1;
 	tab = memchr(f, '\t', len - 6);
-	if (parse_int64(f, (size_t)((tab ? tab : line + len) - f), 0, TIME_MAX,
+	if (parse_int64(f, (size_t)((tab ? tab : line + len) - f), 0, max,
 	    &t) != 0)
 		return -1;
 	return t;
 }
 
+/* put_clock -- a clock line at t to a spool */
+static void
+put_clock(struct spool *q, int64_t t)
+{
+	char buf[40];
+	int n = snprintf(buf, sizeof(buf), "clock\t%lld\n", (long long)t);
+
+	spool_put(q, buf, (size_t)n);
+}
+
 /*
- * take -- one line read from an input: the header dropped, a clock moves
- * the input's epoch (queued if records wait before it, so that they keep
- * theirs), anything else queued as it came
+ * close_epoch -- the records read since the last clock belong to epoch
+ * t: to the queue, behind a clock line that says so
+ */
+static void
+close_epoch(struct input *in, int64_t t)
+{
+	char *line;
+	size_t len;
+
+	if (spool_pending(&in->open) > 0) {
+		put_clock(&in->q, t);
+		while (spool_line(&in->open, &line, &len)) {
+			spool_put(&in->q, line, len);
+			spool_drop(&in->open, len);
+		}
+	}
+}
+
+/*
+ * take -- one line read from an input: the header dropped, a clock
+ * closes an epoch (one not later than the last is ignored), anything
+ * else waits for the clock that closes its epoch
  */
 static void
 take(struct input *in, char *line, size_t len)
@@ -103,21 +145,26 @@ take(struct input *in, char *line, size_t len)
 	    memcmp(line, RECORDS_HEADER, len) == 0)
 		return;
 	if (len >= 6 && memcmp(line, "clock\t", 6) == 0) {
-		if ((t = clock_of(line, len)) < 0) {
+		if ((t = clock_of(line, len, TIME_MAX)) < 0)
 			bad_report(&in->bad, in->lr.lineno, "clock: bad time",
 			    line, len);
-			return;
+		else if (t > in->seen) {
+			close_epoch(in, t);
+			in->seen = t;
 		}
-		if (t <= in->seen)
-			return;
-		in->seen = t;
-		if (spool_pending(&in->q) == 0) {
-			in->head = t;
-			return;
-		}
+		return;
 	}
 	line[len] = '\n';
-	spool_put(&in->q, line, len + 1);
+	spool_put(&in->open, line, len + 1);
+}
+
+/* end_input -- at its end, what an input left open comes last of all */
+static void
+end_input(struct input *in)
+{
+	close_epoch(in, INT64_MAX);
+	in->ended = 1;
+	close(in->fd);
 }
 
 /* read_input -- what an input has now, to its queue; at its end, ended */
@@ -142,8 +189,7 @@ read_input(struct joiner *j, struct input *in)
 				warn("%s", in->name);
 				j->rval = EXIT_FAIL;
 			}
-			in->ended = 1;
-			close(in->fd);
+			end_input(in);
 			return;
 		}
 	}
@@ -166,13 +212,14 @@ next(struct joiner *j)
 	for (i = 0; i < j->nin; i++) {
 		in = &j->in[i];
 		while ((has = spool_line(&in->q, &line, &len)) &&
-		    (t = clock_of(line, len - 1)) >= 0) {
+		    (t = clock_of(line, len - 1, INT64_MAX)) >= 0) {
 			in->head = t;
 			spool_drop(&in->q, len);
 		}
 		if (!has && in->ended)
 			continue;
-		e = has ? in->head : in->seen;
+		/* Nothing queued: it may still close epochs after seen. */
+		e = has ? in->head : in->seen + 1;
 		/* Strictly earlier: on a tie the input named first wins. */
 		if (best == NULL || e < best_e) {
 			best = in;
@@ -181,6 +228,31 @@ next(struct joiner *j)
 		}
 	}
 	return best_has ? best : NULL;
+}
+
+/*
+ * mark -- with -c, a clock record after the last record of an epoch,
+ * once it is known to be the last: at the same place in the output
+ * whenever it is known (the epoch of what an input left open at its end
+ * is written as the latest time read)
+ */
+static void
+mark(struct joiner *j)
+{
+	int64_t t = j->epoch, top = 0;
+	int i, o;
+
+	j->unmarked = 0;
+	if (!j->marks)
+		return;
+	if (t == INT64_MAX) {
+		for (i = 0; i < j->nin; i++)
+			if (j->in[i].seen > top)
+				top = j->in[i].seen;
+		t = top;
+	}
+	for (o = 0; o < j->nout; o++)
+		put_clock(&j->out[o].q, t);
 }
 
 /* release -- every record that may be written now, to every output */
@@ -192,12 +264,25 @@ release(struct joiner *j)
 	size_t len;
 	int o;
 
+	int64_t closed = INT64_MAX;
+	int i;
+
 	while ((in = next(j)) != NULL) {
+		if (j->unmarked && in->head != j->epoch)
+			mark(j);
 		spool_line(&in->q, &line, &len);
 		for (o = 0; o < j->nout; o++)
 			spool_put(&j->out[o].q, line, len);
 		spool_drop(&in->q, len);
+		j->epoch = in->head;
+		j->unmarked = 1;
 	}
+	/* The epoch last written is whole once every input has closed it. */
+	for (i = 0; i < j->nin; i++)
+		if (!j->in[i].ended && j->in[i].seen < closed)
+			closed = j->in[i].seen;
+	if (j->unmarked && j->epoch <= closed)
+		mark(j);
 }
 
 /* give -- what an output's reader can take now; a write error is fatal */
@@ -225,28 +310,45 @@ all_ended(const struct joiner *j)
 }
 
 /*
+ * reader_gone -- an output's reader went away while nothing was held for
+ * it: end as a write would have (SIGPIPE, or quietly where it is ignored),
+ * so that the stages before us learn it at once
+ */
+static _Noreturn void
+reader_gone(void)
+{
+	raise(SIGPIPE);
+	_exit(EXIT_OK);
+}
+
+/*
  * wait_once -- one poll on the inputs still open and the outputs that
  * hold something, for at most ms (-1: no limit), then the reads and the
- * writes it allows; 0 if there was nothing to wait for or the time ran out
+ * writes it allows; 0 if there was nothing to wait for or the time ran
+ * out.  An output with nothing held is watched for its reader going away.
  */
 static int
 wait_once(struct joiner *j, int reading, int ms)
 {
 	struct pollfd pfd[64 + MAXOUT];
 	void *who[64 + MAXOUT];
-	int i, n = 0, r;
+	int i, n = 0, r, waiting = 0;
 
 	for (i = 0; reading && i < j->nin; i++)
 		if (!j->in[i].ended) {
 			pfd[n] = (struct pollfd){ j->in[i].fd, POLLIN, 0 };
 			who[n++] = &j->in[i];
+			waiting++;
 		}
-	for (i = 0; i < j->nout; i++)
+	for (i = 0; i < j->nout; i++) {
+		pfd[n] = (struct pollfd){ j->out[i].fd, 0, 0 };
 		if (spool_pending(&j->out[i].q) > 0) {
-			pfd[n] = (struct pollfd){ j->out[i].fd, POLLOUT, 0 };
-			who[n++] = &j->out[i];
+			pfd[n].events = POLLOUT;
+			waiting++;
 		}
-	if (n == 0)
+		who[n++] = &j->out[i];
+	}
+	if (waiting == 0)
 		return 0;
 	if ((r = poll(pfd, (nfds_t)n, ms)) < 0) {
 		if (errno != EINTR)
@@ -260,8 +362,10 @@ wait_once(struct joiner *j, int reading, int ms)
 			continue;
 		if (pfd[i].events == POLLIN)
 			read_input(j, who[i]);
-		else
+		else if (pfd[i].events == POLLOUT)
 			give(who[i]);
+		else if (pfd[i].revents & (POLLERR | POLLHUP))
+			reader_gone();
 	}
 	return 1;
 }
@@ -281,7 +385,8 @@ join(struct joiner *j)
 		wait_once(j, 1, -1);
 	}
 	for (i = 0; i < j->nin; i++)
-		j->in[i].ended = 1;
+		if (!j->in[i].ended)
+			end_input(&j->in[i]);
 	release(j);
 	while (wait_once(j, 0, stop_requested ? STOP_WAIT_MS : -1))
 		;
@@ -305,6 +410,7 @@ open_input(struct joiner *j, const char *name, size_t mem)
 	in->fd = fd;
 	in->seen = in->head = -1;	/* before any clock: first */
 	lr_init(&in->lr, fd, LINE_MAX_DEFAULT, NULL);
+	spool_init(&in->open, mem, name);
 	spool_init(&in->q, mem, name);
 	bad_init(&in->bad, "record", name);
 }
@@ -340,6 +446,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "clock",	no_argument,		NULL, 'c' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "memory",	required_argument,	NULL, 'm' },
 		{ "output",	required_argument,	NULL, 'o' },
@@ -349,10 +456,13 @@ main(int argc, char *argv[])
 	struct joiner j;
 	const char *second = NULL;
 	size_t mem = MEM_DEFAULT * 1024;
-	int ch, i;
+	int ch, i, marks = 0;
 
-	while ((ch = getopt_long(argc, argv, "hm:o:V", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "chm:o:V", longopts, NULL)) != -1)
 		switch (ch) {
+		case 'c':
+			marks = 1;
+			break;
 		case 'h':
 			usage(EXIT_OK);
 		case 'm':
@@ -374,6 +484,7 @@ main(int argc, char *argv[])
 		usage(EXIT_USAGE);
 
 	memset(&j, 0, sizeof(j));
+	j.marks = marks;
 	catch_stop_signals();
 	open_output(&j, "stdout", STDOUT_FILENO, mem);
 	if (second != NULL)
@@ -386,6 +497,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < j.nin; i++) {
 		bad_summary(&j.in[i].bad);
 		lr_free(&j.in[i].lr);
+		spool_free(&j.in[i].open);
 		spool_free(&j.in[i].q);
 	}
 	for (i = 0; i < j.nout; i++) {

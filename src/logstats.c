@@ -397,16 +397,14 @@ close_slots(struct stats *st, int64_t upto)
  * moved the clock by more than JUMP_MAX intervals (a tick after an old
  * log was replayed): then the empties skipped over are never written.
  * The interval T is in always exists (it is written even if empty).
- * With -c, a clock record at t comes first: what closing writes is
- * marked as made when T reached t.
+ * With -c, a clock record at t comes after what closing wrote: those
+ * records were made when T reached t (see mark).
  */
 static void
 advance(struct stats *st, int64_t t)
 {
 	int64_t kt = floor_div(t, st->ival), closed;
 
-	if (st->marks && (!st->have_clock || t > st->clock))
-		out_clock(&st->out, t);
 	if (!st->have_clock) {
 		st->have_clock = 1;
 		st->clock = t;
@@ -428,6 +426,18 @@ advance(struct stats *st, int64_t t)
 	emit_empties(st, st->done + 1, closed);
 	if (!st->slot[kt & 1].used)
 		interval_open(st, kt);
+}
+
+/* mark -- move the clock to t; with -c, a clock record after what that
+   wrote, if T moved (the blocks of the end of input have none) */
+static void
+mark(struct stats *st, int64_t t)
+{
+	int moved = !st->have_clock || t > st->clock;
+
+	advance(st, t);
+	if (st->marks && moved)
+		out_clock(&st->out, t);
 }
 
 /* current -- the interval the clock is in (late and bad input go there) */
@@ -465,7 +475,7 @@ add_hit(struct stats *st, struct record *r, int64_t t, int64_t bytes)
 	int isnew;
 	size_t len;
 
-	advance(st, t);
+	mark(st, t);
 	if (k <= st->done ||
 	    st->clock >= (k + 1) * st->ival + st->grace) {
 		/* Its interval is closed: counted, never dropped. */
@@ -499,7 +509,7 @@ roll_interval(struct stats *st, int64_t t)
 {
 	int64_t k = floor_div(t, st->ival);
 
-	advance(st, t);
+	mark(st, t);
 	if (k <= st->done || st->clock >= (k + 1) * st->ival + st->grace)
 		return NULL;
 	if (!st->slot[k & 1].used)
@@ -556,7 +566,7 @@ do_roll(struct stats *st, struct record *r, char *line, size_t len,
 	if (r->truncated || rec_time(r, &t) == -1)
 		count_bad(st, lineno, "rollup: bad record", line, len);
 	else if (r->type == REC_ROLLTICK)
-		advance(st, t);
+		mark(st, t);
 	else if (r->type == REC_ROLLHOST) {
 		if ((iv = roll_interval(st, t)) != NULL) {
 			key_get(&iv->hosts, r->field[ROLLHOST_HOST],
@@ -626,7 +636,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 		if (r.truncated || rec_time(&r, &t) == -1)
 			count_bad(st, lineno, "tick: bad time", line, len);
 		else
-			advance(st, t);
+			mark(st, t);
 		break;
 	case REC_BAD:
 		/* Already reported by logparse: counted, not warned. */

@@ -48,28 +48,37 @@ export -f slow_reader
 	done
 }
 
-@test "logalert -c and logstats -c mark each move of log time before what it produced" {
+@test "logalert -c and logstats -c close each move of log time with a clock" {
 	cd "$BATS_TEST_TMPDIR"
 	printf 'hit\t100\t-\t-\t-\t-\t-\t200\t0\t-\t-\n%.0s' 1 2 > in.rec
 	printf 'hit\t102\t-\t-\t-\t-\t-\t200\t0\t-\t-\ntick\t105\n' >> in.rec
 	run -0 logalert -c -w 2 -t 0.5 in.rec
 	assert_output "$(printf '%s\n' '#httpmon-records 1' 'clock	100' \
-	    'clock	102' 'alert	101	2	1.00	0.5	High traffic generated an alert - hits = 2, triggered at 1970-01-01T00:01:41Z' \
-	    'clock	105' 'recover	103	1	0.50	0.5	Traffic recovered - hits = 1, recovered at 1970-01-01T00:01:43Z')"
+	    'alert	101	2	1.00	0.5	High traffic generated an alert - hits = 2, triggered at 1970-01-01T00:01:41Z' \
+	    'clock	102' \
+	    'recover	103	1	0.50	0.5	Traffic recovered - hits = 1, recovered at 1970-01-01T00:01:43Z' \
+	    'clock	105')"
+	# the blocks of the end of input come after the last clock
 	run -0 sh -c 'logstats -c -i 2 in.rec | cut -f 1,2'
-	assert_output "$(printf '%s\n' 'clock	100' 'clock	102' 'clock	105' \
-	    'stats	102' 'section	102' 'method	102' 'stats	104' 'section	104' \
-	    'method	104' 'stats	106')"
+	assert_output "$(printf '%s\n' 'clock	100' 'clock	102' \
+	    'stats	102' 'section	102' 'method	102' 'clock	105' 'stats	104' \
+	    'section	104' 'method	104' 'stats	106')"
 }
 
 @test "logjoin: by epoch, then by input, then as in the input; clocks and headers not passed on" {
 	cd "$BATS_TEST_TMPDIR"
-	printf '#httpmon-records 1\nclock\t100\nclock\t102\na1\nclock\t105\na2\n' > a
+	# a clock closes an epoch: a1 is of 102, a2 of 105; b0 of 100, b1 of
+	# 102, b2 b3 of 106, b4 (open at the end) last of all
+	printf '#httpmon-records 1\nclock\t100\na1\nclock\t102\na2\nclock\t105\n' > a
 	printf '#httpmon-records 1\nb0\nclock\t100\nb1\nclock\t102\nb2\nb3\nclock\t106\nb4\n' > b
 	run -0 logjoin a b
-	assert_output "$(printf '%s\n' '#httpmon-records 1' b0 b1 a1 b2 b3 a2 b4)"
+	assert_output "$(printf '%s\n' '#httpmon-records 1' b0 a1 b1 a2 b2 b3 b4)"
 	run -0 logjoin b a
-	assert_output "$(printf '%s\n' '#httpmon-records 1' b0 b1 b2 b3 a1 a2 b4)"
+	assert_output "$(printf '%s\n' '#httpmon-records 1' b0 b1 a1 a2 b2 b3 b4)"
+	# -c: a clock after each epoch's last record
+	run -0 logjoin -c a b
+	assert_output "$(printf '%s\n' '#httpmon-records 1' b0 'clock	100' a1 b1 \
+	    'clock	102' a2 'clock	105' b2 b3 'clock	106' b4 'clock	106')"
 }
 
 @test "logjoin: a bad clock is reported and skipped; -h, -V, no input" {
@@ -79,7 +88,7 @@ export -f slow_reader
 	assert_output "$(printf '%s\n' '#httpmon-records 1' x)"
 	[[ $stderr == *"a:1: clock: bad time"* ]] || fail "$stderr"
 	run -0 logjoin -h
-	assert_output 'usage: logjoin [-hV] [-m kib] [-o file] file ...'
+	assert_output 'usage: logjoin [-chV] [-m kib] [-o file] file ...'
 	run -64 --separate-stderr logjoin
 	run -66 --separate-stderr logjoin no-such-file
 }
@@ -138,4 +147,74 @@ replay_by_hand() {
 	wait "$join"
 	wait "$reader"
 	cmp expected got
+}
+
+@test "httpmon.sh: 20 replays of one log give one output (--plain, --json, --metrics)" {
+	cd "$BATS_TEST_TMPDIR"
+	loggen -f combined -n 6000 -r 20:60,150:30,20:60 -j 3 -S 5 > g.log
+	for i in $(seq 1 20); do
+		httpmon.sh -N --plain -w 10 -t 50 -i 1 -n 20 g.log > "plain.$i"
+		httpmon.sh -N --json --metrics "prom.$i" -w 10 -t 50 -i 1 -n 20 \
+		    g.log > "json.$i"
+	done
+	grep -q 'High traffic generated an alert' plain.1
+	for k in plain json prom; do
+		run -0 sh -c "sha256sum $k.* | cut -d ' ' -f 1 | sort -u | wc -l"
+		# on failure, show how two runs differ
+		[ "$output" = 1 ] || sha256sum "$k".* | sort | uniq -c -w 64 >&2
+		assert_output 1
+	done
+}
+
+# write_live LOG SECS RATE [NAMES] -- append RATE hits a second to LOG for
+# SECS seconds, dated now; with NAMES, in RATE distinct sections of 190
+# bytes each (large stats blocks)
+write_live() {
+	perl -MPOSIX=strftime -e 'my ($log, $secs, $rate, $names) = @ARGV;
+	    open(my $f, ">>", $log) or die "$log: $!\n";
+	    for my $s (1 .. $secs) {
+		my $t = time;
+		my $when = strftime("%d/%b/%Y:%H:%M:%S +0000", gmtime $t);
+		my $buf = "";
+		for my $h (1 .. $rate) {
+			my $sec = $names ? sprintf("/%03d", $h) . ("x" x 186) : "/b";
+			$buf .= "10.0.0.1 - - [$when] \"GET $sec/p HTTP/1.1\" 200 100\n";
+		}
+		syswrite($f, $buf);
+		select(undef, undef, undef, 0.05) while time == $t;
+	    }' "$@"
+}
+
+@test "httpmon.sh: a renderer stopped (SIGSTOP) holds up neither the hook nor the metrics; it catches up" {
+	cd "$BATS_TEST_TMPDIR"
+	local mon job viewer st=0
+	mkdir tmp
+	: > access.log
+	TMPDIR=$PWD/tmp httpmon.sh --plain -w 10 -t 300 -i 1 -n 100 \
+	    --metrics m.prom --on-alert 'touch fired' access.log > out 2> err 3>&- &
+	mon=$!
+	wait_for sh -c "pgrep -P $mon > /dev/null"
+	job=$(pgrep -P "$mon" | head -1)
+	wait_for sh -c "pgrep -g $job -x logshow > /dev/null"
+	viewer=$(pgrep -g "$job" -x logshow)
+	wait_for sh -c "pgrep -g $job -x logjoin > /dev/null"
+	kill -STOP "$viewer"
+	# 12 s of 150 hits/s in 150 sections of 190 bytes: with -n 100,
+	# about 25 KB of stats a second, far more than the pipes hold
+	write_live access.log 12 150 names
+	# then a burst: 4000 hits in one second, over 300/s on a 10 s window
+	write_live access.log 1 4000
+	wait_for test -e fired
+	wait_for grep -q '^httpmon_alert 1$' m.prom
+	[ "$(wc -l < out)" -lt 100 ]	# the renderer has shown next to nothing
+	kill -CONT "$viewer"
+	wait_for grep -q 'High traffic generated an alert' out
+	run -0 grep -c 'last 1s: 150 hits' out
+	[ "$output" -ge 10 ]
+	kill -TERM "$mon"
+	wait "$mon" || st=$?
+	assert_equal "$st" 143
+	wait_for sh -c "! pgrep -g $job > /dev/null"
+	run ls -A tmp
+	assert_output ""
 }
