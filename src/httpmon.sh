@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # httpmon.sh -- watch HTTP access logs: live stats and a high-traffic alert.
 #
-#   follow | parse | logtee -s FIFO | logalert -c > FIFO  \
-#                             FIFO -> logstats -c > FIFO   }-> logjoin -> logshow
-#                                                 logmetrics <- FIFO <-'
+#   follow | parse | logtee -s FIFO1 | logalert -c > FIFO2
+#   logstats -c < FIFO1 > FIFO3
+#   logjoin -c [-o FIFO4] FIFO2 FIFO3 | logshow       (logmetrics < FIFO4)
 #
 # follow is logtail on the files (live), the files one after the other
 # (-N: .gz through zcat, - standard input) or natssub (--collect); parse
 # is logparse, or logmerge for the fleet's rollups.  The stages run as one
 # background job in a process group of their own, so that SIGINT, SIGTERM
-# or SIGHUP to the driver can stop every one of them at once; the FIFO
-# lives in a private mktemp -d folder removed on every exit.  On a
+# or SIGHUP to the driver can stop every one of them at once; the FIFOs
+# live in a private mktemp -d folder removed on every exit.  On a
 # terminal logview replaces logshow: it reads the merged records from a
 # second FIFO and runs in the driver's own process group, the terminal's
 # foreground one, so that it may read the keyboard; when it ends (q), the
