@@ -313,8 +313,8 @@ shipping() {
 }
 
 # stages DIR EXITS -- every stage but the renderer, the merged records on
-# standard output; "name status" pairs to the file EXITS.  logtee gives
-# logstats a branch (DIR/records) that never holds logalert up; logalert
+# standard output; "name status" pairs to the file EXITS.  Live, logtee
+# gives logstats a branch (DIR/records) that never holds logalert up; logalert
 # and logstats write their own FIFOs with clock marks (-c), and logjoin
 # merges them in one order, whatever the scheduler does, without ever
 # making them wait.  With --metrics logjoin gives logmetrics a copy of its
@@ -322,10 +322,13 @@ shipping() {
 # the metrics file.  logalert writes window records (-s) for the dashboard
 # and the metrics' window gauges.  The text (logshow) gets logjoin's clock
 # records (-c), which end its groups whatever the reads; JSON does not.
+# A replay (-N) keeps logstats' back pressure (a plain logtee output):
+# nothing there is live, and a slower logstats must not fill $TMPDIR.
 stages() {
 	local d=$1 join_pid join_st stats_pid stats_st metrics_pid= metrics_st
-	local gauges=${dashboard:-$metrics} marks=-c
+	local gauges=${dashboard:-$metrics} marks=-c branch=-s
 	[ -z "$json" ] || marks=
+	[ -z "$no_follow" ] || branch=
 	mkfifo -m 600 "$d/alerts" "$d/stats" ${metrics:+"$d/metrics"} || return 1
 	stats -c < "$d/records" > "$d/stats" &
 	stats_pid=$!
@@ -335,7 +338,7 @@ stages() {
 	fi
 	logjoin $marks ${metrics:+-o "$d/metrics"} -- "$d/alerts" "$d/stats" &
 	join_pid=$!
-	follow | parse | logtee -s "$d/records" |
+	follow | parse | logtee $branch "$d/records" |
 	    alert -c ${gauges:+--status} > "$d/alerts"
 	local st=("${PIPESTATUS[@]}")
 	wait "$stats_pid"
