@@ -54,7 +54,7 @@ enum rec_type {
 	REC_UNKNOWN, REC_COMMENT, REC_HIT, REC_TICK, REC_ALERT, REC_RECOVER,
 	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD, REC_WINDOW,
 	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD, REC_SECOND,
-	REC_NTYPES
+	REC_CLOCK, REC_NTYPES
 };
 
 /*
@@ -158,8 +158,10 @@ struct out {
 	size_t	 len;
 	size_t	 cap;
 	int	 error;		/* errno of the first failed write, or 0 */
+	int	 whole;		/* a shared pipe: whole records per write */
 };
 void	 out_init(struct out *, int, size_t);
+void	 out_share(struct out *);
 void	 out_free(struct out *);
 void	 out_flush(struct out *);
 void	 out_write(struct out *, const char *, size_t);
@@ -173,12 +175,35 @@ void	 out_field(struct out *, const char *, size_t);
 size_t	 out_clean_len(const char *, size_t);
 void	 out_clean_field(struct out *, const char *, size_t);
 void	 out_end(struct out *);
+void	 out_clock(struct out *, int64_t);
 void	 out_finish(struct out *);
 
 /* safetext.c: network or log bytes escaped (out_escaped) for a warning */
 #define SAFE_TEXT_MAX	256	/* a buffer for safe_text */
 const char *safe_text(char *, size_t, const char *);
 const char *safe_textn(char *, size_t, const char *, size_t);
+
+/* spool.c: a byte queue whose writer never waits on its reader: memory
+   up to max, then an unlinked temporary file in $TMPDIR */
+struct spool {
+	char		*buf;		/* held in memory: buf[start, start+len) */
+	size_t		 start;
+	size_t		 len;
+	size_t		 cap;
+	size_t		 max;		/* memory cap, before spilling */
+	int		 tmpfd;		/* the spill file, or -1 */
+	off_t		 rd;		/* its unread bytes: [rd, wr) */
+	off_t		 wr;
+	int		 spilled;	/* it has been used */
+	const char	*name;		/* for messages */
+};
+void	 spool_init(struct spool *, size_t, const char *);
+void	 spool_free(struct spool *);
+void	 spool_put(struct spool *, const char *, size_t);
+uint64_t spool_pending(const struct spool *);
+int	 spool_line(struct spool *, char **, size_t *);
+void	 spool_drop(struct spool *, size_t);
+ssize_t	 spool_send(struct spool *, int, size_t);
 
 /* lineio.c: read lines of bounded length from a file descriptor */
 #define LINE_MAX_DEFAULT	(1024 * 1024)

@@ -5,8 +5,17 @@
  * stdio is avoided on the hot path: one memcpy per field and one write(2)
  * per buffer.  Callers flush before they may block on input, so a record
  * never waits in the buffer while the program sleeps.
+ *
+ * A writer whose output pipe may have other writers (logalert and
+ * logstats read by one reader) calls out_share: each write(2) then
+ * carries whole records only, at most PIPE_BUF bytes, which the kernel
+ * never interleaves with another writer's; a record longer than
+ * PIPE_BUF goes alone in its write.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,8 +31,19 @@ out_init(struct out *o, int fd, size_t cap)
 	o->cap = cap;
 	o->len = 0;
 	o->error = 0;
+	o->whole = 0;
 	if ((o->buf = malloc(cap)) == NULL)
 		err(EXIT_FAIL, "malloc");
+}
+
+/* out_share -- whole records per write(2) if the output is a pipe */
+void
+out_share(struct out *o)
+{
+	struct stat sb;
+
+	if (fstat(o->fd, &sb) == 0 && S_ISFIFO(sb.st_mode))
+		o->whole = 1;
 }
 
 void
@@ -43,44 +63,104 @@ out_fail(struct out *o)
 	err(EXIT_IOERR, "write error");
 }
 
+/* put -- write n bytes at s, however many write(2)s it takes */
+static void
+put(struct out *o, const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0 && o->error == 0) {
+		if ((w = stoppable_write(o->fd, s, n)) < 0)
+			o->error = errno;
+		else {
+			s += w;
+			n -= (size_t)w;
+		}
+	}
+}
+
 /*
- * out_flush -- write the buffer out; exits on failure (see out_fail), or
- * by the stop signal that came while a write blocked (signals.c)
+ * piece -- how much of the n bytes at s to write at once to a shared
+ * pipe: the whole records among the first PIPE_BUF bytes, or one record
+ * longer than that alone; 0 if s holds no whole record (unless all).
  */
+static size_t
+piece(const char *s, size_t n, int all)
+{
+	const char *nl;
+
+	if ((nl = memrchr(s, '\n', n < PIPE_BUF ? n : PIPE_BUF)) != NULL)
+		return n <= PIPE_BUF && all ? n : (size_t)(nl + 1 - s);
+	if (n <= PIPE_BUF)
+		return all ? n : 0;
+	if ((nl = memchr(s + PIPE_BUF, '\n', n - PIPE_BUF)) != NULL)
+		return (size_t)(nl + 1 - s);
+	return all ? n : 0;
+}
+
+/*
+ * flush -- write the buffer out (with o->whole, the whole records only,
+ * unless all: a record begun stays for the next flush); exits on failure
+ * (see out_fail), or by the stop signal that came while a write blocked
+ * (signals.c)
+ */
+static void
+flush(struct out *o, int all)
+{
+	size_t done = 0, n;
+
+	if (!o->whole)
+		put(o, o->buf, o->len);
+	else
+		while (done < o->len && o->error == 0 &&
+		    (n = piece(o->buf + done, o->len - done, all)) > 0) {
+			put(o, o->buf + done, n);
+			done += n;
+		}
+	if (o->error)
+		out_fail(o);
+	if (!o->whole)
+		done = o->len;
+	memmove(o->buf, o->buf + done, o->len - done);
+	o->len -= done;
+}
+
+/* out_flush -- write the buffer out (see flush) */
 void
 out_flush(struct out *o)
 {
-	size_t done = 0;
-	ssize_t n;
+	flush(o, 0);
+}
 
-	while (done < o->len && o->error == 0) {
-		if ((n = stoppable_write(o->fd, o->buf + done,
-		    o->len - done)) < 0)
-			o->error = errno;
-		else
-			done += (size_t)n;
-	}
-	o->len = 0;
-	if (o->error)
-		out_fail(o);
+/*
+ * room -- make room for n more bytes: flush, and with o->whole grow the
+ * buffer while a record longer than it is being written
+ */
+static void
+room(struct out *o, size_t n)
+{
+	size_t cap;
+
+	flush(o, 0);
+	if (!o->whole || o->len + n <= o->cap)
+		return;
+	for (cap = o->cap; cap < o->len + n; cap *= 2)
+		;
+	if ((o->buf = realloc(o->buf, cap)) == NULL)
+		err(EXIT_FAIL, "realloc");
+	o->cap = cap;
 }
 
 void
 out_write(struct out *o, const char *s, size_t n)
 {
 	if (o->len + n > o->cap) {
-		out_flush(o);
-		if (n > o->cap) {
+		room(o, n);
+		if (o->len + n > o->cap) {
 			/* Larger than the buffer: write it straight through. */
-			while (n > 0 && o->error == 0) {
-				ssize_t w = stoppable_write(o->fd, s, n);
-				if (w < 0) {
-					o->error = errno;
-					out_fail(o);
-				}
-				s += w;
-				n -= (size_t)w;
-			}
+			put(o, s, n);
+			if (o->error)
+				out_fail(o);
 			return;
 		}
 	}
@@ -98,7 +178,7 @@ void
 out_char(struct out *o, char c)
 {
 	if (o->len == o->cap)
-		out_flush(o);
+		room(o, 1);
 	o->buf[o->len++] = c;
 }
 
@@ -278,10 +358,23 @@ out_end(struct out *o)
 	out_char(o, '\n');
 }
 
+/*
+ * out_clock -- a clock record: the writer's log time has reached t, and
+ * what it wrote since its clock record before, if any, was made there
+ * (logalert -c, logstats -c; logjoin orders by it)
+ */
+void
+out_clock(struct out *o, int64_t t)
+{
+	out_str(o, "clock\t");
+	out_int(o, t);
+	out_end(o);
+}
+
 /* out_finish -- flush at exit; an output error is fatal (EXIT_IOERR) */
 void
 out_finish(struct out *o)
 {
-	out_flush(o);
+	flush(o, 1);
 	out_free(o);
 }

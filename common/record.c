@@ -55,6 +55,7 @@ const struct rec_schema rec_schema[REC_NTYPES] = {
 	[REC_ROLLBAD] = TYPE("rollbad", I("time"), T("source"), I("seq"),
 	    I("count")),
 	[REC_SECOND] = TYPE("second", I("time"), I("hits")),
+	[REC_CLOCK] = TYPE("clock", I("time")),
 };
 
 /* rec_type_of -- the type named by a record's first field */

@@ -248,6 +248,7 @@ view_line(struct view *v, char *line, size_t len)
 	case REC_COMMENT:
 	case REC_HIT:
 	case REC_TICK:
+	case REC_CLOCK:
 	case REC_BAD:
 		return 0;
 	case REC_ALERT:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # httpmon.sh -- watch HTTP access logs: live stats and a high-traffic alert.
 #
-#   follow | parse | logtee FIFO | logalert  \
-#                    FIFO -> logstats         }-> logshow -> stdout
+#   follow | parse | logtee -s FIFO1 | logalert -c > FIFO2
+#   logstats -c < FIFO1 > FIFO3
+#   logjoin -c [-o FIFO4] FIFO2 FIFO3 | logshow       (logmetrics < FIFO4)
 #
 # follow is logtail on the files (live), the files one after the other
 # (-N: .gz through zcat, - standard input) or natssub (--collect); parse
@@ -11,8 +12,8 @@
 # SIGHUP to the driver stop the source alone and let every later stage
 # drain its input and finish (stop_job), so that logtail's --state never
 # runs ahead of what was counted; a stage stuck past a bound is ended
-# with the whole group.  The FIFO
-# lives in a private mktemp -d folder removed on every exit.  On a
+# with the whole group.  The FIFOs
+# live in a private mktemp -d folder removed on every exit.  On a
 # terminal logview replaces logshow: it reads the merged records from a
 # second FIFO and runs in the driver's own process group, the terminal's
 # foreground one, so that it may read the keyboard; when it ends (q), the
@@ -234,7 +235,7 @@ alert() {
 }
 
 stats() {
-	logstats -i "$interval" -n "$top"
+	logstats -i "$interval" -n "$top" "$@"
 }
 
 # follow -- the log lines: the files followed (with idle ticks), replayed
@@ -421,29 +422,46 @@ shipping() {
 	    "logroll ${st[2]} natspub ${st[3]}" > "$1"
 }
 
-# stages FIFO EXITS -- every stage but the renderer, logstats reading the
-# FIFO; "name status" pairs to the file EXITS.  logalert writes window
-# records (-s) for the dashboard and the metrics' window gauges.
+# stages DIR EXITS -- every stage but the renderer, the merged records on
+# standard output; "name status" pairs to the file EXITS.  Live, logtee
+# gives logstats a branch (DIR/records) that never holds logalert up; logalert
+# and logstats write their own FIFOs with clock marks (-c), and logjoin
+# merges them in one order, whatever the scheduler does, without ever
+# making them wait.  With --metrics logjoin gives logmetrics a copy of its
+# own (DIR/metrics), so that a renderer that stops reading does not stop
+# the metrics file.  logalert writes window records (-s) for the dashboard
+# and the metrics' window gauges.  The text (logshow) gets logjoin's clock
+# records (-c), which end its groups whatever the reads; JSON does not.
+# A replay (-N) keeps logstats' back pressure (a plain logtee output):
+# nothing there is live, and a slower logstats must not fill $TMPDIR.
 stages() {
-	local stats_pid stats_st gauges=${dashboard:-$metrics}
-	stats < "$1" &
+	local d=$1 join_pid join_st stats_pid stats_st metrics_pid= metrics_st
+	local gauges=${dashboard:-$metrics} marks=-c branch=-s
+	[ -z "$json" ] || marks=
+	[ -z "$no_follow" ] || branch=
+	mkfifo -m 600 "$d/alerts" "$d/stats" ${metrics:+"$d/metrics"} || return 1
+	stats -c < "$d/records" > "$d/stats" &
 	stats_pid=$!
-	follow | parse | logtee "$1" |
-	    alert ${gauges:+--status} ${state:+--state "$state.alert"}
+	if [ -n "$metrics" ]; then
+		logmetrics -o "$metrics" < "$d/metrics" > /dev/null &
+		metrics_pid=$!
+	fi
+	logjoin $marks ${metrics:+-o "$d/metrics"} -- "$d/alerts" "$d/stats" &
+	join_pid=$!
+	follow | parse | logtee $branch "$d/records" |
+	    alert -c ${gauges:+--status} ${state:+--state "$state.alert"} \
+	    > "$d/alerts"
 	local st=("${PIPESTATUS[@]}")
 	wait "$stats_pid"
 	stats_st=$?
+	wait "$join_pid"
+	join_st=$?
 	echo "$(follower) ${st[0]} $(parser) ${st[1]} logtee ${st[2]}" \
-	    "logalert ${st[3]} logstats $stats_st" > "$2"
-}
-
-# merged FIFO EXITS -- the stages' records, through logmetrics with --metrics
-merged() {
-	if [ -n "$metrics" ]; then
-		stages "$@" | logmetrics -o "$metrics"
-		echo "logmetrics ${PIPESTATUS[1]}" >> "$2"
-	else
-		stages "$@"
+	    "logalert ${st[3]} logstats $stats_st logjoin $join_st" > "$2"
+	if [ -n "$metrics_pid" ]; then
+		wait "$metrics_pid"
+		metrics_st=$?
+		echo "logmetrics $metrics_st" >> "$2"
 	fi
 }
 
@@ -458,9 +476,9 @@ pipeline() {
 	if [ -n "$ship" ]; then
 		shipping "$1/exits"
 	elif [ -n "$dashboard" ]; then
-		merged "$1/records" "$1/exits" > "$1/view" 2> "$1/errors"
+		stages "$1" "$1/exits" > "$1/view" 2> "$1/errors"
 	else
-		merged "$1/records" "$1/exits" | render
+		stages "$1" "$1/exits" | render
 		echo "$(renderer) ${PIPESTATUS[1]}" >> "$1/exits"
 	fi
 }

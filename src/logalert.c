@@ -60,6 +60,7 @@ struct alerter {
 	int		 started;	/* a time has been seen */
 	int		 alerting;
 	int		 status;	/* -s: a window record per evaluation */
+	int		 marks;		/* -c: a clock record when T moves */
 	struct notify	 notify;	/* --on-alert, --syslog */
 	struct out	 out;
 	struct badinput	 bad;
@@ -70,7 +71,7 @@ struct alerter {
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hsV] "
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-chsV] "
 	    "[-t threshold] [-w window] [--hook-timeout secs]\n"
 	    "                [--on-alert command] [--replay-hooks] "
 	    "[--state file] [--syslog]\n                [file ...]\n",
@@ -117,7 +118,8 @@ format_avg(const struct alerter *a, char *buf, size_t size, uint64_t hits)
 	    hundredths % 100);
 }
 
-/* emit -- write an alert or recover record for second t and flush it */
+/* emit -- an alert or recover at second t: run the hooks, then write
+   the record and flush it */
 static void
 emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 {
@@ -131,6 +133,12 @@ emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 	else
 		snprintf(msg, sizeof(msg), "Traffic recovered - hits = %"
 		    PRIu64 ", recovered at %s", hits, when);
+	/*
+	 * Hooks and syslog first: an output that blocks (a display that
+	 * does not read) must never hold up the delivery of an alert.
+	 */
+	notify_event(&a->notify, &(struct alert_event){ alert ? "alert" :
+	    "recover", t, hits, avg, a->thrtext, a->window, msg });
 	out_str(&a->out, alert ? "alert" : "recover");
 	out_char(&a->out, '\t');
 	out_int(&a->out, t);
@@ -141,8 +149,6 @@ emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 	out_field(&a->out, msg, strlen(msg));
 	out_end(&a->out);
 	out_flush(&a->out);
-	notify_event(&a->notify, &(struct alert_event){ alert ? "alert" :
-	    "recover", t, hits, avg, a->thrtext, a->window, msg });
 }
 
 /*
@@ -236,15 +242,20 @@ advance(struct alerter *a, int64_t b)
 	a->now = b;
 }
 
-/* clock_to -- a record says log time has reached t */
+/* clock_to -- a record says log time has reached t (with -c, a clock
+   record after what the move wrote: those records were made at t) */
 static void
 clock_to(struct alerter *a, int64_t t)
 {
+	int moved = !a->started || t > a->now;
+
 	if (!a->started) {
 		a->started = 1;
 		a->now = t;
 	} else if (t > a->now)
 		advance(a, t);
+	if (a->marks && moved)
+		out_clock(&a->out, t);
 }
 
 /*
@@ -521,6 +532,7 @@ setup(struct alerter *a, int64_t window, int64_t threshold, int status)
 	if ((a->count = calloc((size_t)window, sizeof(*a->count))) == NULL)
 		err(EXIT_FAIL, "calloc");
 	out_init(&a->out, STDOUT_FILENO, 64 * 1024);
+	out_share(&a->out);	/* logstats may write into the same pipe */
 	bad_init(&a->bad, "record", "stdin");
 	bad_init(&a->late, "record", "stdin");
 	a->late.kind = "late";
@@ -532,6 +544,7 @@ main(int argc, char *argv[])
 	enum { OPT_HOOK_TIMEOUT = 256, OPT_ON_ALERT, OPT_REPLAY_HOOKS,
 	    OPT_STATE, OPT_SYSLOG };
 	static const struct option longopts[] = {
+		{ "clock", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
 		{ "on-alert", required_argument, NULL, OPT_ON_ALERT },
@@ -548,11 +561,14 @@ main(int argc, char *argv[])
 	struct notify notify;
 	const char *thr = THRESHOLD_DEFAULT, *state = NULL;
 	int64_t window = WINDOW_DEFAULT, threshold;
-	int ch, rval, status = 0;
+	int ch, marks = 0, rval, status = 0;
 
 	notify_init(&notify);
-	while ((ch = getopt_long(argc, argv, "hst:Vw:", longopts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "chst:Vw:", longopts, NULL)) != -1)
 		switch (ch) {
+		case 'c':
+			marks = 1;
+			break;
 		case 's':
 			status = 1;
 			break;
@@ -595,6 +611,7 @@ main(int argc, char *argv[])
 
 	catch_stop_signals();
 	setup(&a, window, threshold, status);
+	a.marks = marks;
 	a.notify = notify;
 	if (state != NULL)
 		state_load(&a, state);

@@ -30,6 +30,7 @@ struct show {
 	int		 raw;		/* -r: pass records through */
 	enum group	 group;		/* the open stats group, if any */
 	size_t		 column;	/* on the open "methods:" line */
+	int		 marked;	/* clock records seen: they end groups */
 	char		*vis;		/* strvisx output buffer */
 	size_t		 viscap;
 	struct out	 out;
@@ -234,6 +235,11 @@ render(struct show *sh, char *line, size_t len)
 	switch (r.type) {
 	case REC_COMMENT:
 	case REC_HIT:
+	case REC_CLOCK:
+		/* logjoin -c: an epoch is whole; groups end here, not at idle */
+		sh->marked = 1;
+		end_group(sh);
+		return 0;
 	case REC_TICK:
 	case REC_BAD:
 	case REC_WINDOW:
@@ -268,12 +274,19 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	}
 }
 
-/* idle -- input would block: a block is never left half shown */
+/*
+ * idle -- input would block: a block is never left half shown.  In a
+ * stream with clock records (logjoin -c) they end the groups instead, so
+ * that the text does not depend on how the input was cut into reads.
+ */
 static void
 idle(void *ctx, int fd)
 {
+	struct show *sh = ctx;
+
 	(void)fd;
-	end_group(ctx);
+	if (!sh->marked)
+		end_group(sh);
 }
 
 /*

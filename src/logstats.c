@@ -35,7 +35,7 @@
 
 #include "httpmon.h"
 
-#define OUT_BUFSIZE	(256 * 1024)	/* >= 64 KiB: a block is one write */
+#define OUT_BUFSIZE	(256 * 1024)	/* a block is one flush */
 #define NAME_MAX_OUT	200		/* bytes of a section name written */
 #define JUMP_MAX	60		/* intervals of empties written at once */
 #define KEEP_KEYS	1024		/* a table bigger than this is freed */
@@ -106,6 +106,7 @@ struct stats {
 	int64_t		 grace;		/* -g, capped at ival */
 	int		 top;		/* -n: sections written per block */
 	int		 have_clock;	/* a time has been seen */
+	int		 marks;		/* -c: a clock record when T moves */
 	int64_t		 clock;		/* T: the largest time seen */
 	int64_t		 done;		/* intervals <= done are written */
 	int64_t		 skip_until;	/* empties <= this are not written */
@@ -124,7 +125,7 @@ struct stats {
 static _Noreturn void
 usage(int status)
 {
-	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
+	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-chV] "
 	    "[-g secs] [-i secs] [-n count] [file ...]\n", getprogname());
 	exit(status);
 }
@@ -483,6 +484,8 @@ close_slots(struct stats *st, int64_t upto)
  * moved the clock by more than JUMP_MAX intervals (a tick after an old
  * log was replayed): then the empties skipped over are never written.
  * The interval T is in always exists (it is written even if empty).
+ * With -c, a clock record at t comes after what closing wrote: those
+ * records were made when T reached t (see mark).
  */
 static void
 advance(struct stats *st, int64_t t)
@@ -510,6 +513,18 @@ advance(struct stats *st, int64_t t)
 	emit_empties(st, st->done + 1, closed);
 	if (!st->slot[kt & 1].used)
 		interval_open(st, kt);
+}
+
+/* mark -- move the clock to t; with -c, a clock record after what that
+   wrote, if T moved (the blocks of the end of input have none) */
+static void
+mark(struct stats *st, int64_t t)
+{
+	int moved = !st->have_clock || t > st->clock;
+
+	advance(st, t);
+	if (st->marks && moved)
+		out_clock(&st->out, t);
 }
 
 /* current -- the interval the clock is in (late and bad input go there) */
@@ -595,7 +610,7 @@ add_hit(struct stats *st, struct record *r, int64_t t, int64_t bytes)
 	struct interval *iv;
 	enum status_class c;
 
-	advance(st, t);
+	mark(st, t);
 	if (k <= st->done ||
 	    st->clock >= (k + 1) * st->ival + st->grace) {
 		/* Its interval is closed: counted, never dropped. */
@@ -623,7 +638,7 @@ roll_interval(struct stats *st, int64_t t)
 {
 	int64_t k = floor_div(t, st->ival);
 
-	advance(st, t);
+	mark(st, t);
 	if (k <= st->done || st->clock >= (k + 1) * st->ival + st->grace)
 		return NULL;
 	if (!st->slot[k & 1].used)
@@ -671,7 +686,7 @@ do_roll(struct stats *st, struct record *r, char *line, size_t len,
 	if (r->truncated || rec_time(r, &t) == -1)
 		count_bad(st, lineno, "rollup: bad record", line, len);
 	else if (r->type == REC_ROLLTICK)
-		advance(st, t);
+		mark(st, t);
 	else if (r->type == REC_ROLLHOST) {
 		if ((iv = roll_interval(st, t)) != NULL)
 			count_host(st, iv, r->field[ROLLHOST_HOST],
@@ -714,6 +729,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	case REC_METHOD:
 	case REC_WINDOW:
 	case REC_SECOND:
+	case REC_CLOCK:
 		break;
 	case REC_HIT:
 		if (r.truncated)
@@ -739,7 +755,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 		if (r.truncated || rec_time(&r, &t) == -1)
 			count_bad(st, lineno, "tick: bad time", line, len);
 		else
-			advance(st, t);
+			mark(st, t);
 		break;
 	case REC_BAD:
 		/* Already reported by logparse: counted, not warned. */
@@ -790,6 +806,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "clock",	no_argument,		NULL, 'c' },
 		{ "grace",	required_argument,	NULL, 'g' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "interval",	required_argument,	NULL, 'i' },
@@ -810,9 +827,12 @@ main(int argc, char *argv[])
 	st.ival = 10;
 	st.grace = 2;
 	st.top = 5;
-	while ((ch = getopt_long(argc, argv, "g:hi:n:V", longopts,
+	while ((ch = getopt_long(argc, argv, "cg:hi:n:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			st.marks = 1;
+			break;
 		case 'g':
 			st.grace = opt_number("-g", optarg, 0, 86400);
 			break;
@@ -838,6 +858,7 @@ main(int argc, char *argv[])
 		st.grace = st.ival;
 	catch_stop_signals();
 	out_init(&st.out, STDOUT_FILENO, OUT_BUFSIZE);
+	out_share(&st.out);	/* logalert may write into the same pipe */
 	/* The files in turn are one stream. */
 	rval = each_input(argc, argv, "stdin", run, &st);
 	finish(&st);

@@ -129,7 +129,7 @@ load test_helper
 @test "-h prints usage and -V the version" {
 	run logstats -h
 	assert_success
-	assert_output "usage: logstats [-hV] [-g secs] [-i secs] [-n count] [file ...]"
+	assert_output "usage: logstats [-chV] [-g secs] [-i secs] [-n count] [file ...]"
 	run logstats -V
 	assert_success
 	assert_output --regexp '^logstats [0-9]+\.[0-9]+\.[0-9]+$'

@@ -51,8 +51,30 @@ load test_helper
 
 @test "-h prints the usage, -V the version; a bad option exits 64" {
 	run -0 logtee -h
-	assert_output 'usage: logtee [-hV] [file ...]'
+	assert_output 'usage: logtee [-hV] [-m kib] [-s file] [file ...]'
 	run -0 logtee --version
 	assert_output "logtee $(cat "$ROOT/VERSION")"
 	run -64 --separate-stderr logtee -x
+}
+
+@test "a -s branch whose reader does not read holds up neither standard output nor the input" {
+	local in="$BATS_TEST_TMPDIR/in" f="$BATS_TEST_TMPDIR/fifo" size
+	loggen -f combined -n 20000 -S 11 | logparse > "$in"
+	size=$(wc -c < "$in")
+	[ "$size" -gt 2000000 ]
+	mkfifo "$f"
+	# the branch's reader opens it, reads nothing until stdout has it all
+	bash -c 'exec 3< "$1"; for i in $(seq 1 1200); do
+	    [ "$(wc -c < "$2" 2>/dev/null)" = "$3" ] && break; sleep 0.05; done
+	    cat <&3 > "$2.branch"' _ "$f" \
+	    "$BATS_TEST_TMPDIR/o0" "$size" &
+	mkdir "$BATS_TEST_TMPDIR/spill"
+	# 64 KiB in memory: the rest waits in a spill file, removed at once
+	timeout 60 env TMPDIR="$BATS_TEST_TMPDIR/spill" \
+	    logtee -m 64 -s "$f" < "$in" > "$BATS_TEST_TMPDIR/o0"
+	wait
+	cmp "$in" "$BATS_TEST_TMPDIR/o0"
+	cmp "$in" "$BATS_TEST_TMPDIR/o0.branch"
+	run ls -A "$BATS_TEST_TMPDIR/spill"
+	assert_output ""
 }
