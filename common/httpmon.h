@@ -234,6 +234,9 @@ struct lr_calls {			/* what lr_each calls, with its ctx */
 int	 lr_each(int, const char *, struct out *, struct badinput *,
 	    const struct lr_calls *, void *);
 
+/* options.c: -h, -V and a bad option, the same in every program */
+_Noreturn void std_option(int, void (*)(int));
+
 /* inputs.c: each input named on the command line in turn */
 int	 each_input(int, char *[], const char *,
 	    int (*)(void *, int, const char *), void *);

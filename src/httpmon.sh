@@ -379,8 +379,12 @@ stop_job() {
 }
 
 # drain_view -- the dashboard has gone: what the stages still write for
-# it is read and dropped, so that they can finish (not die of SIGPIPE)
+# it is read and dropped, so that they can finish (not die of SIGPIPE).
+# Once only: a Ctrl-C reaches logview and the driver together, so
+# stop_all may run just after run_dashboard started the drainer, and a
+# second one, holding the FIFO open, would keep the last wait waiting.
 drain_view() {
+	[ -z "$drainer" ] || return 0
 	[ -n "$dashboard" ] && [ -p "$workdir/view" ] || return 0
 	exec 5<> "$workdir/view"
 	cat <&5 > /dev/null 5>&- &

@@ -575,9 +575,6 @@ main(int argc, char *argv[])
 		case 't':
 			thr = optarg;
 			break;
-		case 'V':
-			printf("logalert %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		case 'w':
 			window = opt_number("-w", optarg, 1, WINDOW_MAX);
 			break;
@@ -597,10 +594,8 @@ main(int argc, char *argv[])
 		case OPT_SYSLOG:
 			notify.syslog = 1;
 			break;
-		case 'h':
-			usage(EXIT_OK);
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	argc -= optind;
 	argv += optind;

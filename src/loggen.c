@@ -488,8 +488,6 @@ main(int argc, char *argv[])
 		case 'f':
 			g.format = parse_format(optarg);
 			break;
-		case 'h':
-			usage(EXIT_OK);
 		case 'j':
 			g.jitter = opt_number("-j", optarg, 0, MAX_JITTER);
 			break;
@@ -512,11 +510,8 @@ main(int argc, char *argv[])
 		case 's':
 			g.start = opt_number("-s", optarg, 0, TIME_MAX);
 			break;
-		case 'V':
-			puts("loggen " HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	}
 	if (optind != argc) {

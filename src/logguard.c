@@ -121,14 +121,8 @@ main(int argc, char *argv[])
 		case 'g':
 			group = opt_pid("-g", optarg);
 			break;
-		case 'h':
-			usage(EXIT_OK);
-			break;
-		case 'V':
-			printf("logguard %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	}
 	argc -= optind;

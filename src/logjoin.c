@@ -463,8 +463,6 @@ main(int argc, char *argv[])
 		case 'c':
 			marks = 1;
 			break;
-		case 'h':
-			usage(EXIT_OK);
 		case 'm':
 			mem = (size_t)opt_number("-m", optarg, 1, 1024 * 1024) *
 			    1024;
@@ -472,11 +470,8 @@ main(int argc, char *argv[])
 		case 'o':
 			second = optarg;
 			break;
-		case 'V':
-			printf("logjoin %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	argc -= optind;
 	argv += optind;

@@ -251,13 +251,8 @@ main(int argc, char *argv[])
 
 	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1)
 		switch (ch) {
-		case 'h':
-			usage(EXIT_OK);
-		case 'V':
-			printf("logjson %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	argc -= optind;
 	argv += optind;

@@ -638,19 +638,14 @@ main(int argc, char *argv[])
 	m.expect = 1;
 	while ((ch = getopt_long(argc, argv, "hl:n:V", longopts, NULL)) != -1)
 		switch (ch) {
-		case 'h':
-			usage(EXIT_OK);
 		case 'l':
 			m.late = opt_number("-l", optarg, 0, LATE_MAX);
 			break;
 		case 'n':
 			m.expect = opt_number("-n", optarg, 1, 100000);
 			break;
-		case 'V':
-			printf("logmerge %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	argc -= optind;
 	argv += optind;

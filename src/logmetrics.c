@@ -575,8 +575,6 @@ main(int argc, char *argv[])
 
 	while ((ch = getopt_long(argc, argv, "hm:o:u:V", longopts, NULL)) != -1)
 		switch (ch) {
-		case 'h':
-			usage(EXIT_OK);
 		case 'm':
 			maxsections = (size_t)opt_number("-m", optarg, 0,
 			    SECTIONS_MAX);
@@ -587,11 +585,8 @@ main(int argc, char *argv[])
 		case 'u':
 			every = opt_number("-u", optarg, 0, UPDATE_MAX);
 			break;
-		case 'V':
-			printf("logmetrics %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	argc -= optind;
 	argv += optind;

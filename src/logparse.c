@@ -298,8 +298,6 @@ main(int argc, char *argv[])
 		case 'f':
 			lp.fmt = format_of(optarg);
 			break;
-		case 'h':
-			usage(EXIT_OK);
 		case 'l':
 			live = 1;
 			break;
@@ -309,11 +307,8 @@ main(int argc, char *argv[])
 		case 'T':
 			lp.ticks = 1;
 			break;
-		case 'V':
-			printf("logparse %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	}
 	argc -= optind;

@@ -409,19 +409,14 @@ main(int argc, char *argv[])
 	r.seq = -1;
 	while ((ch = getopt_long(argc, argv, "hS:s:V", longopts, NULL)) != -1)
 		switch (ch) {
-		case 'h':
-			usage(EXIT_OK);
 		case 'S':
 			r.seq = opt_number("-S", optarg, 0, SEQ_MAX);
 			break;
 		case 's':
 			r.source = optarg;
 			break;
-		case 'V':
-			printf("logroll %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	argc -= optind;
 	argv += optind;

@@ -324,16 +324,11 @@ main(int argc, char *argv[])
 	memset(&sh, 0, sizeof(sh));
 	while ((ch = getopt_long(argc, argv, "hrV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage(EXIT_OK);
 		case 'r':
 			sh.raw = 1;
 			break;
-		case 'V':
-			printf("logshow %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	}
 	argc -= optind;

@@ -836,19 +836,14 @@ main(int argc, char *argv[])
 		case 'g':
 			st.grace = opt_number("-g", optarg, 0, 86400);
 			break;
-		case 'h':
-			usage(EXIT_OK);
 		case 'i':
 			st.ival = opt_number("-i", optarg, 1, 86400);
 			break;
 		case 'n':
 			st.top = (int)opt_number("-n", optarg, 0, 100);
 			break;
-		case 'V':
-			printf("logstats %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	}
 	argc -= optind;

@@ -965,8 +965,6 @@ main(int argc, char *argv[])
 			lt.grace_ms = opt_seconds("--rotate-grace", optarg, 0,
 			    86400000);
 			break;
-		case 'h':
-			usage(EXIT_OK);
 			break;
 		case 'N':
 			lt.nofollow = lt.from_start = 1;
@@ -981,11 +979,8 @@ main(int argc, char *argv[])
 		case 'T':
 			lt.ticks = 1;
 			break;
-		case 'V':
-			printf("logtail %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	}
 	argc -= optind;

@@ -231,8 +231,6 @@ main(int argc, char *argv[])
 		err(EXIT_FAIL, "calloc");
 	while ((ch = getopt_long(argc, argv, "hm:s:V", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage(EXIT_OK);
 		case 'm':
 			mem = (size_t)opt_number("-m", optarg, 1, 1024 * 1024) *
 			    1024;
@@ -240,11 +238,8 @@ main(int argc, char *argv[])
 		case 's':
 			spooled[nspooled++] = optarg;
 			break;
-		case 'V':
-			printf("logtee %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	}
 	argc -= optind;

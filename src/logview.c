@@ -486,8 +486,6 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "hi:l:t:Vw:", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
-		case 'h':
-			usage(EXIT_OK);
 		case 'i':
 			interval = opt_number("-i", optarg, 1, 86400);
 			break;
@@ -497,14 +495,11 @@ main(int argc, char *argv[])
 		case 't':
 			thr = optarg;
 			break;
-		case 'V':
-			printf("logview %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		case 'w':
 			window = opt_number("-w", optarg, 1, 7 * 86400);
 			break;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	}
 	argc -= optind;

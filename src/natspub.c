@@ -327,8 +327,6 @@ main(int argc, char *argv[])
 		case 'b':
 			p.batch = opt_number("-b", optarg, 1, 100000);
 			break;
-		case 'h':
-			usage(EXIT_OK);
 		case 'm':
 			pending = opt_number("-m", optarg, 1, 1000000);
 			break;
@@ -340,14 +338,11 @@ main(int argc, char *argv[])
 		case 'v':
 			p.verbose = 1;
 			break;
-		case 'V':
-			printf("natspub %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		case 'w':
 			wait = opt_number("-w", optarg, 1, 3600);
 			break;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	argc -= optind;
 	argv += optind;

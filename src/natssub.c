@@ -173,18 +173,13 @@ main(int argc, char *argv[])
 		case 'd':
 			s.durable = optarg;
 			break;
-		case 'h':
-			usage(EXIT_OK);
 		case 'r':
 		case 'S':
 		case 's':
 			js_place_option(&s.place, ch, optarg);
 			break;
-		case 'V':
-			printf("natssub %s\n", HTTPMON_VERSION);
-			return EXIT_OK;
 		default:
-			usage(EXIT_USAGE);
+			std_option(ch, usage);
 		}
 	argc -= optind;
 	argv += optind;
