@@ -714,6 +714,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	case REC_METHOD:
 	case REC_WINDOW:
 	case REC_SECOND:
+	case REC_SERVER:
 		break;
 	case REC_HIT:
 		if (r.truncated)
