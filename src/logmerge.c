@@ -465,9 +465,9 @@ advance(struct merger *m, int64_t c)
 		out_str(&m->out, "tick\t");
 		out_int(&m->out, c);
 		out_end(&m->out);
-		if (c / m->report != before / m->report)
-			report(m, c);
 	}
+	if (c / m->report != before / m->report)
+		report(m, c);
 }
 
 /*
