@@ -54,9 +54,10 @@
  * while the input would block, FRONT plus the wall-clock time since FRONT
  * last moved (so that a whole fleet gone quiet is noticed too): an alert
  * record with rule silent:NAME says so, and a recover record when its
- * LATEST is back within L of FRONT, each with a server record of it.
- * Finding the newly silent walks bylatest from its oldest source: O(log n
- * + the silent sources) each time NOW moves.
+ * LATEST is back within L of the largest NOW so far, QUIET, each with a
+ * server record of it.  So a source is silent exactly while its LATEST
+ * < QUIET - L, and as QUIET only grows, the newly silent are those of
+ * bylatest from QUIET - L to NOW - L: O(log n) a record, plus each alert.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -128,6 +129,7 @@ struct merger {
 	int		 wrote;		/* a record was written: ticks may go */
 	int64_t		 report;	/* -r: server records every so often */
 	int64_t		 front_ms;	/* the monotonic ms FRONT last moved */
+	int64_t		 quiet;		/* QUIET: silence is found up to it */
 	struct bucket	*ring;		/* ring[t & mask]: second t > C */
 	int64_t		 mask;
 	struct sourcetree sources;
@@ -402,22 +404,43 @@ silent_record(struct merger *m, struct source *s, int64_t t, int alert)
 }
 
 /*
- * find_silent -- NOW is now: every source whose LATEST is more than L
- * before it, and not yet said silent, is said silent.
+ * find_silent -- NOW is now: the sources whose LATEST is more than L
+ * before it, not yet silent (from QUIET - L on), are said silent.
  */
 static void
 find_silent(struct merger *m, int64_t now)
 {
-	struct source *s;
+	struct source *s, find;
 
-	RB_FOREACH(s, latesttree, &m->bylatest) {
-		if (now - s->latest <= m->late)
-			break;
+	if (now <= m->quiet)
+		return;
+	find.latest = m->quiet - m->late;
+	find.name = NULL;
+	for (s = RB_NFIND(latesttree, &m->bylatest, &find);
+	    s != NULL && now - s->latest > m->late;
+	    s = RB_NEXT(latesttree, &m->bylatest, s))
 		if (!s->silent) {
 			s->silent = 1;
 			silent_record(m, s, now, 1);
 		}
+	m->quiet = now;
+}
+
+/*
+ * health -- source s's LATEST moved: it is back (within L of QUIET), or
+ * new and already silent; then NOW is FRONT.
+ */
+static void
+health(struct merger *m, struct source *s)
+{
+	if (s->silent && s->latest >= m->quiet - m->late) {
+		s->silent = 0;
+		silent_record(m, s, m->front, 0);
+	} else if (!s->silent && s->latest < m->quiet - m->late) {
+		s->silent = 1;
+		silent_record(m, s, m->quiet, 1);
 	}
+	find_silent(m, m->front);
 }
 
 /* report -- the clock crossed a multiple of -r: every source's record */
@@ -428,7 +451,8 @@ report(struct merger *m, int64_t c)
 
 	RB_FOREACH(s, sourcetree, &m->sources)
 		if (s->latest != INT64_MIN)
-			server_record(m, s, c, m->front);
+			server_record(m, s, c, m->front > m->quiet ?
+			    m->front : m->quiet);
 }
 
 /*
@@ -479,7 +503,6 @@ static int64_t
 fleet_clock(struct merger *m)
 {
 	struct source *s, find;
-
 	int64_t front;
 
 	if (RB_EMPTY(&m->bylatest))
@@ -590,11 +613,7 @@ take(struct merger *m, struct source *s, const char *line, size_t len,
 	if (s->latest != before) {
 		relatest(m, s, before);
 		advance(m, fleet_clock(m));
-		if (s->silent && m->front - s->latest <= m->late) {
-			s->silent = 0;
-			silent_record(m, s, m->front, 0);
-		}
-		find_silent(m, m->front);
+		health(m, s);
 	}
 }
 
