@@ -47,14 +47,14 @@ enum hit_field {
 /* Field indexes of an alert or recover record. */
 enum alert_field {
 	ALERT_TYPE, ALERT_TIME, ALERT_HITS, ALERT_AVG, ALERT_THRESHOLD,
-	ALERT_MESSAGE, ALERT_NFIELDS
+	ALERT_MESSAGE, ALERT_RULE, ALERT_NFIELDS
 };
 
 enum rec_type {
 	REC_UNKNOWN, REC_COMMENT, REC_HIT, REC_TICK, REC_ALERT, REC_RECOVER,
 	REC_BAD, REC_STATS, REC_SECTION, REC_METHOD, REC_WINDOW,
 	REC_ROLL, REC_ROLLHOST, REC_ROLLTICK, REC_ROLLBAD, REC_SECOND,
-	REC_CLOCK, REC_NTYPES
+	REC_CLOCK, REC_SERVER, REC_NTYPES
 };
 
 /*
@@ -82,6 +82,12 @@ enum window_field {
 
 /* Field indexes of a second record (logalert -s: a count grown late). */
 enum second_field { SECOND_TYPE, SECOND_TIME, SECOND_HITS, SECOND_NFIELDS };
+
+/* Field indexes of a server record (logmerge: one server's health). */
+enum server_field {
+	SERVER_TYPE, SERVER_TIME, SERVER_SOURCE, SERVER_LATEST, SERVER_LAG,
+	SERVER_HITS, SERVER_SILENT, SERVER_NFIELDS
+};
 
 /* Field indexes of a stats record. */
 enum stats_field {

@@ -2,7 +2,8 @@
  * notify.c -- alert hooks and syslog (logalert --on-alert, --syslog).
  *
  * A hook runs as `sh -c CMD` with the event in its environment
- * (HTTPMON_KIND, _TIME, _HITS, _AVG, _THRESHOLD, _WINDOW, _MESSAGE) and
+ * (HTTPMON_KIND, _TIME, _HITS, _AVG, _THRESHOLD, _WINDOW, _MESSAGE,
+ * _RULE) and
  * the record on its standard input; its standard output and error go to
  * the caller's standard error, never into the record stream.
  *
@@ -62,6 +63,7 @@ struct hook_msg {
 	char		 avg[32];
 	char		 threshold[32];
 	char		 message[256];
+	char		 rule[128];
 };
 
 /* The supervisor's state: the queue and the hook running, if any. */
@@ -108,6 +110,7 @@ set_env(const struct hook_msg *e)
 	snprintf(num, sizeof(num), "%" PRId64, e->window);
 	setenv("HTTPMON_WINDOW", num, 1);
 	setenv("HTTPMON_MESSAGE", e->message, 1);
+	setenv("HTTPMON_RULE", e->rule, 1);
 }
 
 /* exec_hook -- in the hook's process: stdin the record, then sh -c CMD */
@@ -138,10 +141,13 @@ start_hook(struct hookq *q, const struct hook_msg *e)
 	int fd[2], len;
 	pid_t pid;
 
-	/* The message is logalert's own text: nothing in it to escape. */
+	/*
+	 * The message is logalert's own text, or a record's field as it
+	 * came (escaped): nothing in it to escape.
+	 */
 	len = snprintf(rec, sizeof(rec), "%s\t%" PRId64 "\t%" PRIu64
-	    "\t%s\t%s\t%s\n", e->kind, e->time, e->hits, e->avg,
-	    e->threshold, e->message);
+	    "\t%s\t%s\t%s\t%s\n", e->kind, e->time, e->hits, e->avg,
+	    e->threshold, e->message, e->rule);
 	if (len < 0 || (size_t)len >= sizeof(rec))
 		len = sizeof(rec) - 1;
 	/* The record fits in the pipe's buffer: no reader needed yet. */
@@ -400,6 +406,7 @@ send_hook(struct notify *n, const struct alert_event *e)
 	strlcpy(m.avg, e->avg, sizeof(m.avg));
 	strlcpy(m.threshold, e->threshold, sizeof(m.threshold));
 	strlcpy(m.message, e->message, sizeof(m.message));
+	strlcpy(m.rule, e->rule, sizeof(m.rule));
 	if (n->sock != -1 && send(n->sock, &m, sizeof(m),
 	    MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(m))
 		return;

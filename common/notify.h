@@ -34,6 +34,7 @@ struct alert_event {
 	const char	*threshold;
 	int64_t		 window;
 	const char	*message;
+	const char	*rule;		/* "hits", or "silent:NAME" (escaped) */
 };
 
 void	 notify_init(struct notify *);

@@ -33,9 +33,9 @@ const struct rec_schema rec_schema[REC_NTYPES] = {
 	    T("agent")),
 	[REC_TICK] = TYPE("tick", I("time")),
 	[REC_ALERT] = TYPE("alert", I("time"), I("hits"), D("avg"),
-	    D("threshold"), T("message")),
+	    D("threshold"), T("message"), T("rule")),
 	[REC_RECOVER] = TYPE("recover", I("time"), I("hits"), D("avg"),
-	    D("threshold"), T("message")),
+	    D("threshold"), T("message"), T("rule")),
 	[REC_BAD] = TYPE("bad", I("line"), T("reason")),
 	[REC_STATS] = TYPE("stats", I("end"), I("interval"), I("hits"),
 	    D("rate"), I("bytes"), I("total_hits"), I("total_bytes"),
@@ -56,6 +56,8 @@ const struct rec_schema rec_schema[REC_NTYPES] = {
 	    I("count")),
 	[REC_SECOND] = TYPE("second", I("time"), I("hits")),
 	[REC_CLOCK] = TYPE("clock", I("time")),
+	[REC_SERVER] = TYPE("server", I("time"), T("source"), I("latest"),
+	    I("lag"), I("hits"), I("silent")),
 };
 
 /* rec_type_of -- the type named by a record's first field */

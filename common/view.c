@@ -98,6 +98,12 @@ do_alert(struct view *v, struct record *r)
 
 	if (numbers(r, f, ALERT_NFIELDS) == -1 || !time_valid(f[ALERT_TIME]))
 		return -1;
+	/* A fleet alert (silent:NAME): a message; the server record says
+	   the rest.  The state and the window are the threshold's. */
+	if (strncmp(r->field[ALERT_RULE], "silent:", 7) == 0) {
+		add_message(v, r);
+		return 0;
+	}
 	if (r->type == REC_ALERT) {
 		v->alerting = 1;
 		v->nalerts++;
@@ -236,6 +242,41 @@ do_method(struct view *v, struct record *r)
 	return 0;
 }
 
+/*
+ * do_server -- a server record of logmerge: that server's row, made on
+ * first sight while there is room (then only counted).
+ */
+static int
+do_server(struct view *v, struct record *r)
+{
+	struct view_server *sv;
+	int64_t f[SERVER_NFIELDS];
+	char name[sizeof(sv->name)];
+	int i;
+
+	if (numbers(r, f, SERVER_NFIELDS) == -1 ||
+	    !time_valid(f[SERVER_TIME]) || !time_valid(f[SERVER_LATEST]))
+		return -1;
+	field_copy(name, sizeof(name), r, SERVER_SOURCE);
+	for (i = 0; i < v->nserv; i++)
+		if (strcmp(v->serv[i].name, name) == 0)
+			break;
+	if (i == v->nserv) {
+		if (v->nserv == VIEW_NSERV) {
+			v->nserv_more++;
+			return 0;
+		}
+		v->nserv++;
+	}
+	sv = &v->serv[i];
+	memcpy(sv->name, name, sizeof(name));
+	sv->latest = f[SERVER_LATEST];
+	sv->lag = f[SERVER_LAG];
+	sv->hits = f[SERVER_HITS];
+	sv->silent = f[SERVER_SILENT];
+	return 0;
+}
+
 /* view_line -- take in one record line; -1 if it is malformed */
 int
 view_line(struct view *v, char *line, size_t len)
@@ -264,6 +305,8 @@ view_line(struct view *v, char *line, size_t len)
 		return do_section(v, &r);
 	case REC_METHOD:
 		return do_method(v, &r);
+	case REC_SERVER:
+		return do_server(v, &r);
 	default:
 		return -1;
 	}

@@ -22,6 +22,7 @@
 #define VIEW_NAMELEN	96	/* a section name, escaped, cut here */
 #define VIEW_MSGLEN	200	/* an alert message, escaped, cut here */
 #define VIEW_SHORTLEN	24	/* a method, a rate, a threshold */
+#define VIEW_NSERV	64	/* servers of a fleet kept */
 #define VIEW_COUNT_MAX	INT64_C(1000000000000000)	/* 10^15 */
 
 /* A row of the sections table: a section and its counts. */
@@ -33,6 +34,12 @@ struct view_section {
 struct view_method {
 	char	 name[VIEW_SHORTLEN];
 	int64_t	 hits;
+};
+
+/* A server of the fleet (logmerge's server records): its health. */
+struct view_server {
+	char	 name[VIEW_SHORTLEN * 2];
+	int64_t	 latest, lag, hits, silent;
 };
 
 struct view {
@@ -66,6 +73,11 @@ struct view {
 	int		 nsect, maxsect;
 	struct view_method meth[VIEW_NMETH];
 	int		 nmeth;
+
+	/* the fleet: its servers, by name, the first VIEW_NSERV seen */
+	struct view_server serv[VIEW_NSERV];
+	int		 nserv;
+	uint64_t	 nserv_more;	/* records of servers not kept */
 };
 
 /* The chart's scale for rows of bars: its top, and the threshold's row. */

@@ -138,7 +138,7 @@ emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 	 * does not read) must never hold up the delivery of an alert.
 	 */
 	notify_event(&a->notify, &(struct alert_event){ alert ? "alert" :
-	    "recover", t, hits, avg, a->thrtext, a->window, msg });
+	    "recover", t, hits, avg, a->thrtext, a->window, msg, "hits" });
 	out_str(&a->out, alert ? "alert" : "recover");
 	out_char(&a->out, '\t');
 	out_int(&a->out, t);
@@ -147,6 +147,7 @@ emit(struct alerter *a, int alert, int64_t t, uint64_t hits)
 	out_field(&a->out, avg, strlen(avg));
 	out_field(&a->out, a->thrtext, strlen(a->thrtext));
 	out_field(&a->out, msg, strlen(msg));
+	out_field(&a->out, "hits", 4);
 	out_end(&a->out);
 	out_flush(&a->out);
 }
@@ -307,6 +308,50 @@ handle_roll(struct alerter *a, struct record *r, char *line, size_t len,
 		    r->field[1], r->len[1]);
 }
 
+/*
+ * pass_on -- an alert or recover record of another stage (logmerge's
+ * fleet alerts, with their RULE), or a server record: written on at once
+ * as it came, and for an alert or recover the hooks and syslog run as
+ * for logalert's own.  One without a RULE (an older writer) passes by
+ * unseen, as before.  Only TYPE and TIME were split: split again in full.
+ */
+static void
+pass_on(struct alerter *a, struct record *r, char *line, size_t len,
+    size_t lineno)
+{
+	int64_t t, hits;
+
+	rec_unsplit(line, len);
+	if (rec_split(line, len, r) < 0 || r->truncated)
+		return;
+	if (rec_time(r, &t) != 0) {
+		bad_report(&a->bad, lineno, "bad time", r->field[1], r->len[1]);
+		return;
+	}
+	if (r->type != REC_SERVER && parse_int64(r->field[ALERT_HITS],
+	    r->len[ALERT_HITS], 0, INT64_MAX, &hits) != 0) {
+		bad_report(&a->bad, lineno, "bad hit count",
+		    r->field[ALERT_HITS], r->len[ALERT_HITS]);
+		return;
+	}
+	rec_unsplit(line, len);
+	out_write(&a->out, line, len);
+	out_end(&a->out);
+	if (r->type == REC_SERVER)
+		return;
+	out_flush(&a->out);
+	/*
+	 * The hook and syslog get the fields as they came, escaped: a
+	 * server's name may hold any byte, its escaped form none to fear.
+	 */
+	rec_split(line, len, r);
+	notify_event(&a->notify, &(struct alert_event){ r->type == REC_ALERT ?
+	    "alert" : "recover", t, (uint64_t)hits, r->field[ALERT_AVG],
+	    r->field[ALERT_THRESHOLD], a->window, r->field[ALERT_MESSAGE],
+	    r->field[ALERT_RULE] });
+	rec_unsplit(line, len);
+}
+
 /* handle_line -- one input line: a hit or tick moves the window */
 static void
 handle_line(void *ctx, char *line, size_t len, size_t lineno)
@@ -327,6 +372,11 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	}
 	if (r.type == REC_ROLL || r.type == REC_ROLLTICK) {
 		handle_roll(a, &r, line, len, lineno);
+		return;
+	}
+	if (r.type == REC_ALERT || r.type == REC_RECOVER ||
+	    r.type == REC_SERVER) {
+		pass_on(a, &r, line, len, lineno);
 		return;
 	}
 	if (r.type != REC_HIT && r.type != REC_TICK)

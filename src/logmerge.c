@@ -46,9 +46,22 @@
  * Records held for the clock sit in a ring of per-second buffers (the
  * records of one second, in arrival order) reused for ever; one too far
  * ahead for the ring waits in a sorted list.
+ *
+ * Fleet health.  Each time the clock crosses a multiple of -r seconds, a
+ * server record per source says its LATEST, its lag behind FRONT, the
+ * hits of its rollups taken since the last one, and how long it has been
+ * silent.  A source is silent once NOW - LATEST > L, NOW being FRONT, or,
+ * while the input would block, FRONT plus the wall-clock time since FRONT
+ * last moved (so that a whole fleet gone quiet is noticed too): an alert
+ * record with rule silent:NAME says so, and a recover record when its
+ * LATEST is back within L of the largest NOW so far, QUIET, each with a
+ * server record of it.  So a source is silent exactly while its LATEST
+ * < QUIET - L, and as QUIET only grows, the newly silent are those of
+ * bylatest from QUIET - L to NOW - L: O(log n) a record, plus each alert.
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,6 +76,8 @@
 #define NEWRUN_JUMP	(INT64_C(1) << 20)
 #define RUN_ALIGN	(INT64_C(1) << 20)	/* a run's first SEQ */
 #define OUT_BUFSIZE	(256 * 1024)
+#define REPORT_DEFAULT	10		/* -r: seconds between server records */
+#define IDLE_POLL_MS	1000		/* the wall clock's step when idle */
 
 /* A record of a source that arrived past a gap in its SEQ. */
 struct pend {
@@ -79,6 +94,8 @@ struct source {
 	int64_t		 latest;	/* LATEST, or INT64_MIN */
 	int64_t		 pend_max;	/* largest time in pend */
 	int64_t		 t0;		/* the time of its first record */
+	uint64_t	 hits;		/* hits taken since its server record */
+	int		 silent;	/* a silent:NAME alert is out */
 	struct timeguard guard;		/* what may move LATEST */
 	struct pendtree	 pend;
 	const char	*name;		/* unescaped: the bytes after it */
@@ -110,6 +127,9 @@ struct merger {
 	int64_t		 front;
 	int64_t		 newest;	/* the largest time held */
 	int		 wrote;		/* a record was written: ticks may go */
+	int64_t		 report;	/* -r: server records every so often */
+	int64_t		 front_ms;	/* the monotonic ms FRONT last moved */
+	int64_t		 quiet;		/* QUIET: silence is found up to it */
 	struct bucket	*ring;		/* ring[t & mask]: second t > C */
 	int64_t		 mask;
 	struct sourcetree sources;
@@ -183,7 +203,7 @@ static _Noreturn void
 usage(int status)
 {
 	fprintf(status == EXIT_OK ? stdout : stderr, "usage: %s [-hV] "
-	    "[-l secs] [-n sources] [file ...]\n", getprogname());
+	    "[-l secs] [-n sources] [-r secs] [file ...]\n", getprogname());
 	exit(status);
 }
 
@@ -336,6 +356,105 @@ write_far(struct merger *m, int64_t upto)
 	}
 }
 
+/* server_record -- the server record of source s at time t, NOW being now */
+static void
+server_record(struct merger *m, struct source *s, int64_t t, int64_t now)
+{
+	out_str(&m->out, "server\t");
+	out_int(&m->out, t);
+	out_char(&m->out, '\t');
+	out_str(&m->out, s->name);	/* as it came: still escaped */
+	out_char(&m->out, '\t');
+	out_int(&m->out, s->latest);
+	out_char(&m->out, '\t');
+	out_int(&m->out, m->front > s->latest ? m->front - s->latest : 0);
+	out_char(&m->out, '\t');
+	out_int(&m->out, (int64_t)s->hits);
+	out_char(&m->out, '\t');
+	out_int(&m->out, s->silent && now > s->latest ? now - s->latest : 0);
+	out_end(&m->out);
+	s->hits = 0;
+}
+
+/*
+ * silent_record -- the alert (or recover) record of source s at time t,
+ * rule silent:NAME, then its server record; flushed, for the hooks.
+ */
+static void
+silent_record(struct merger *m, struct source *s, int64_t t, int alert)
+{
+	char name[SAFE_TEXT_MAX], when[40], msg[SAFE_TEXT_MAX + 80];
+	size_t n;
+
+	n = strlcpy(name, s->name, sizeof(name));
+	rec_unescape(name, n < sizeof(name) ? n : sizeof(name) - 1);
+	fmt_rfc3339(when, sizeof(when), s->latest);
+	snprintf(msg, sizeof(msg), alert ? "Server %s stopped sending - last "
+	    "data at %s" : "Server %s is sending again - data up to %s",
+	    name, when);
+	out_str(&m->out, alert ? "alert\t" : "recover\t");
+	out_int(&m->out, t);
+	out_str(&m->out, "\t0\t0\t0");
+	out_field(&m->out, msg, strlen(msg));
+	out_str(&m->out, "\tsilent:");
+	out_str(&m->out, s->name);
+	out_end(&m->out);
+	server_record(m, s, t, t);
+	out_flush(&m->out);
+}
+
+/*
+ * find_silent -- NOW is now: the sources whose LATEST is more than L
+ * before it, not yet silent (from QUIET - L on), are said silent.
+ */
+static void
+find_silent(struct merger *m, int64_t now)
+{
+	struct source *s, find;
+
+	if (now <= m->quiet)
+		return;
+	find.latest = m->quiet - m->late;
+	find.name = NULL;
+	for (s = RB_NFIND(latesttree, &m->bylatest, &find);
+	    s != NULL && now - s->latest > m->late;
+	    s = RB_NEXT(latesttree, &m->bylatest, s))
+		if (!s->silent) {
+			s->silent = 1;
+			silent_record(m, s, now, 1);
+		}
+	m->quiet = now;
+}
+
+/*
+ * health -- source s's LATEST moved: it is back (within L of QUIET), or
+ * new and already silent; then NOW is FRONT.
+ */
+static void
+health(struct merger *m, struct source *s)
+{
+	if (s->silent && s->latest >= m->quiet - m->late) {
+		s->silent = 0;
+		silent_record(m, s, m->front, 0);
+	} else if (!s->silent && s->latest < m->quiet - m->late) {
+		s->silent = 1;
+		silent_record(m, s, m->quiet, 1);
+	}
+	find_silent(m, m->front);
+}
+
+/* report -- the clock crossed a multiple of -r: every source's record */
+static void
+report(struct merger *m, int64_t c)
+{
+	struct source *s;
+
+	RB_FOREACH(s, sourcetree, &m->sources)
+		if (s->latest != INT64_MIN)
+			server_record(m, s, c, m->front > m->quiet ?
+			    m->front : m->quiet);
+}
+
 /*
  * advance -- move the clock to c: write the held seconds (C, c] in order,
  * then a tick c.  A jump of more than the ring writes the whole ring
@@ -344,7 +463,7 @@ write_far(struct merger *m, int64_t upto)
 static void
 advance(struct merger *m, int64_t c)
 {
-	int64_t t, steps = c - m->clock;
+	int64_t t, steps = c - m->clock, before = m->clock;
 	struct bucket *b;
 
 	if (steps <= 0)
@@ -371,6 +490,8 @@ advance(struct merger *m, int64_t c)
 		out_int(&m->out, c);
 		out_end(&m->out);
 	}
+	if (c / m->report != before / m->report)
+		report(m, c);
 }
 
 /*
@@ -382,10 +503,15 @@ static int64_t
 fleet_clock(struct merger *m)
 {
 	struct source *s, find;
+	int64_t front;
 
 	if (RB_EMPTY(&m->bylatest))
 		return m->clock;
-	m->front = RB_MAX(latesttree, &m->bylatest)->latest;
+	front = RB_MAX(latesttree, &m->bylatest)->latest;
+	if (front != m->front) {
+		m->front = front;
+		m->front_ms = now_ms();
+	}
 	if (m->nlatest < (size_t)m->expect)
 		return m->front - m->late;
 	find.latest = m->front - m->late;
@@ -431,6 +557,26 @@ is_dup(struct source *s, int64_t seq, const char *line, size_t len)
 	    tg_holds(&s->guard, seq, line, len);
 }
 
+/* roll_hits -- the HITS field of a roll record's line, or 0 */
+static uint64_t
+roll_hits(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len, *tab;
+	int64_t n;
+	int i;
+
+	for (i = 0; i < ROLL_HITS; i++) {
+		if ((p = memchr(p, '\t', (size_t)(end - p))) == NULL)
+			return 0;
+		p++;
+	}
+	tab = memchr(p, '\t', (size_t)(end - p));
+	if (parse_int64(p, (size_t)((tab ? tab : end) - p), 0, INT64_MAX / 4,
+	    &n) != 0)
+		return 0;
+	return (uint64_t)n;
+}
+
 /*
  * take -- a record of source s that its guard let through: it moves
  * LATEST and is held for the clock, or written now (a rolltick only
@@ -451,6 +597,8 @@ take(struct merger *m, struct source *s, const char *line, size_t len,
 		m->clock = t - m->late - 1;
 		m->newest = m->clock;
 	}
+	if (len > 5 && memcmp(line, "roll\t", 5) == 0)
+		s->hits += roll_hits(line, len);
 	if (len < 9 || memcmp(line, "rolltick\t", 9) != 0) {
 		if (t > m->clock)
 			hold(m, t, line, len);
@@ -465,6 +613,7 @@ take(struct merger *m, struct source *s, const char *line, size_t len,
 	if (s->latest != before) {
 		relatest(m, s, before);
 		advance(m, fleet_clock(m));
+		health(m, s);
 	}
 }
 
@@ -551,6 +700,25 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	}
 }
 
+/*
+ * idle -- the input would block: NOW goes on with the wall clock from
+ * FRONT's last move, a second at a time, until input comes or a stop,
+ * so that sources, all of them too, are found silent with no data.
+ */
+static void
+idle(void *ctx, int fd)
+{
+	struct merger *m = ctx;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (RB_EMPTY(&m->bylatest))
+		return;
+	do {
+		find_silent(m, m->front + (now_ms() - m->front_ms) / 1000);
+		out_flush(&m->out);
+	} while (!stop_requested && poll(&pfd, 1, IDLE_POLL_MS) == 0);
+}
+
 /* run -- merge one input to its end */
 static int
 run(void *ctx, int fd, const char *name)
@@ -559,7 +727,7 @@ run(void *ctx, int fd, const char *name)
 
 	m->bad.file = name;
 	return lr_each(fd, name, &m->out, &m->bad,
-	    &(const struct lr_calls){ .line = handle_line }, m);
+	    &(const struct lr_calls){ .line = handle_line, .idle = idle }, m);
 }
 
 /* finish -- end of input: everything held is written, in time order */
@@ -625,6 +793,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "late",	required_argument,	NULL, 'l' },
+		{ "report",	required_argument,	NULL, 'r' },
 		{ "sources",	required_argument,	NULL, 'n' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 }
@@ -636,13 +805,18 @@ main(int argc, char *argv[])
 	memset(&m, 0, sizeof(m));
 	m.late = LATE_DEFAULT;
 	m.expect = 1;
-	while ((ch = getopt_long(argc, argv, "hl:n:V", longopts, NULL)) != -1)
+	m.report = REPORT_DEFAULT;
+	while ((ch = getopt_long(argc, argv, "hl:n:r:V", longopts, NULL)) !=
+	    -1)
 		switch (ch) {
 		case 'l':
 			m.late = opt_number("-l", optarg, 0, LATE_MAX);
 			break;
 		case 'n':
 			m.expect = opt_number("-n", optarg, 1, 100000);
+			break;
+		case 'r':
+			m.report = opt_number("-r", optarg, 1, LATE_MAX);
 			break;
 		default:
 			std_option(ch, usage);

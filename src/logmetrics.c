@@ -58,6 +58,16 @@ struct section {
 };
 RB_HEAD(sectiontree, section);
 
+/* A server of the fleet: its last server record, keyed by its name. */
+struct server {
+	RB_ENTRY(server) entry;
+	int64_t		 v[SERVER_NFIELDS];	/* indexed by field */
+	size_t		 len;
+	char		 name[];
+};
+RB_HEAD(servertree, server);
+#define SERVERS_MAX	10000	/* series kept; more are not listed */
+
 static const char *const class_name[ST_NCLASS] = {
 	"2xx", "3xx", "4xx", "5xx", "other"
 };
@@ -79,6 +89,9 @@ struct metrics {
 	uint64_t	 intervals;
 	int		 alerting;
 	uint64_t	 alerts;
+	uint64_t	 fleet_alerts;	/* silent:NAME alerts */
+	struct servertree servers;
+	size_t		 nservers;
 	uint64_t	 window_hits;
 	int64_t		 window_avg;	/* millionths */
 	int64_t		 threshold;	/* millionths; -1 until known */
@@ -96,8 +109,16 @@ section_cmp(const struct section *a, const struct section *b)
 	return bytes_cmp(a->name, a->len, b->name, b->len);
 }
 
+static int
+server_cmp(const struct server *a, const struct server *b)
+{
+	return bytes_cmp(a->name, a->len, b->name, b->len);
+}
+
 /* RB_GENERATE_STATIC needs __unused, which libbsd leaves undefined. */
 RB_GENERATE_INTERNAL(sectiontree, section, entry, section_cmp,
+    __attribute__((__unused__)) static)
+RB_GENERATE_INTERNAL(servertree, server, entry, server_cmp,
     __attribute__((__unused__)) static)
 
 /* usage -- the synopsis: on stdout for -h, on stderr for a bad call */
@@ -180,6 +201,45 @@ put_sections(const struct metrics *m, FILE *f, int bytes)
 	    total > listed ? total - listed : 0);
 }
 
+/* put_servers -- the fleet's gauges, one series per server */
+static void
+put_servers(const struct metrics *m, FILE *f)
+{
+	static const struct {
+		const char	*name, *help;
+		int		 field;
+	} g[] = {
+		{ "httpmon_server_latest_seconds", "The newest second a server "
+		    "has sent everything up to.", SERVER_LATEST },
+		{ "httpmon_server_lag_seconds", "How far a server is behind "
+		    "the newest one, seconds.", SERVER_LAG },
+		{ "httpmon_server_hits", "A server's hits in the rollups taken "
+		    "since the report before.", SERVER_HITS },
+		{ "httpmon_server_silent_seconds", "How long a silent server "
+		    "has sent nothing, else 0.", SERVER_SILENT },
+	};
+	struct server *sv;
+	size_t i;
+
+	if (m->nservers == 0)
+		return;
+	head(f, "httpmon_fleet_servers", "gauge", "Servers of the fleet "
+	    "heard from.");
+	fprintf(f, "httpmon_fleet_servers %zu\n", m->nservers);
+	head(f, "httpmon_fleet_alerts_total", "counter", "Alerts for a "
+	    "server of the fleet that stopped sending.");
+	fprintf(f, "httpmon_fleet_alerts_total %" PRIu64 "\n",
+	    m->fleet_alerts);
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		head(f, g[i].name, "gauge", g[i].help);
+		RB_FOREACH(sv, servertree, (struct servertree *)&m->servers) {
+			fprintf(f, "%s{server=\"", g[i].name);
+			put_label(f, sv->name, sv->len);
+			fprintf(f, "\"} %" PRId64 "\n", sv->v[g[i].field]);
+		}
+	}
+}
+
 /* format -- the whole exposition text */
 static void
 format(const struct metrics *m, FILE *f)
@@ -232,6 +292,7 @@ format(const struct metrics *m, FILE *f)
 		fprintf(f, "httpmon_log_time_seconds %" PRId64 "\n",
 		    m->logtime);
 	}
+	put_servers(m, f);
 }
 
 /* write_all -- the whole of buf to fd; 0, or -1 and errno */
@@ -422,6 +483,12 @@ set_window(struct metrics *m, const struct record *r, enum rec_type type)
 	    field_micro(r, ALERT_AVG, &avg) != 0 ||
 	    field_micro(r, ALERT_THRESHOLD, &thr) != 0)
 		return "alert: a field is not a number";
+	if (type != REC_WINDOW && strncmp(r->field[ALERT_RULE], "silent:",
+	    7) == 0) {
+		/* a fleet alert: the server records say the rest */
+		m->fleet_alerts += type == REC_ALERT;
+		return NULL;
+	}
 	if (type == REC_ALERT) {
 		m->alerting = 1;
 		m->alerts++;
@@ -431,6 +498,34 @@ set_window(struct metrics *m, const struct record *r, enum rec_type type)
 	m->window_avg = avg;
 	m->threshold = thr;
 	saw_time(m, t);
+	return NULL;
+}
+
+/* set_server -- a server record: that server's gauges */
+static const char *
+set_server(struct metrics *m, const struct record *r)
+{
+	struct server *sv, *find;
+	int64_t v[SERVER_NFIELDS];
+	size_t len = r->len[SERVER_SOURCE];
+
+	if (rec_numbers(r, v, SERVER_NFIELDS) != 0)
+		return "server: wrong number of fields or a bad number";
+	if ((find = malloc(sizeof(*find) + len + 1)) == NULL)
+		err(EXIT_FAIL, "malloc");
+	memcpy(find->name, r->field[SERVER_SOURCE], len);
+	find->len = len = rec_unescape(find->name, len);
+	if ((sv = RB_FIND(servertree, &m->servers, find)) == NULL &&
+	    m->nservers < SERVERS_MAX) {
+		RB_INSERT(servertree, &m->servers, find);
+		m->nservers++;
+		sv = find;
+		find = NULL;
+	}
+	free(find);
+	if (sv != NULL)
+		memcpy(sv->v, v, sizeof(v));
+	saw_time(m, v[SERVER_TIME]);
 	return NULL;
 }
 
@@ -456,6 +551,9 @@ count_record(struct metrics *m, char *line, size_t len, size_t lineno)
 	case REC_RECOVER:
 	case REC_WINDOW:
 		why = set_window(m, &r, r.type);
+		break;
+	case REC_SERVER:
+		why = set_server(m, &r);
 		break;
 	case REC_UNKNOWN:
 		why = "unknown record type";
@@ -531,6 +629,7 @@ setup(struct metrics *m, const char *path, size_t maxsections,
 	m->threshold = -1;
 	m->logtime = -1;
 	RB_INIT(&m->sections);
+	RB_INIT(&m->servers);
 	if ((d = strdup(path)) == NULL || (b = strdup(path)) == NULL)
 		err(EXIT_FAIL, "strdup");
 	dir = dirname(d);
@@ -548,10 +647,15 @@ static void
 teardown(struct metrics *m)
 {
 	struct section *s, *next;
+	struct server *sv, *svnext;
 
 	RB_FOREACH_SAFE(s, sectiontree, &m->sections, next) {
 		RB_REMOVE(sectiontree, &m->sections, s);
 		free(s);
+	}
+	RB_FOREACH_SAFE(sv, servertree, &m->servers, svnext) {
+		RB_REMOVE(servertree, &m->servers, sv);
+		free(sv);
 	}
 	free(m->tmpl);
 }

@@ -244,6 +244,7 @@ render(struct show *sh, char *line, size_t len)
 	case REC_BAD:
 	case REC_WINDOW:
 	case REC_SECOND:
+	case REC_SERVER:
 		return 0;
 	case REC_ALERT:
 	case REC_RECOVER:

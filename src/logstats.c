@@ -730,6 +730,7 @@ handle_line(void *ctx, char *line, size_t len, size_t lineno)
 	case REC_WINDOW:
 	case REC_SECOND:
 	case REC_CLOCK:
+	case REC_SERVER:
 		break;
 	case REC_HIT:
 		if (r.truncated)

@@ -123,10 +123,19 @@ color(const struct dash *d, short p, attr_t fallback)
 static void
 draw_title(const struct view *v)
 {
-	char buf[1280], tail[160];
+	char buf[1280], tail[160], fleet[48];
 	const char *name = v->log;
-	size_t len = strlen(name), room;
+	size_t len, room;
 	int n;
+
+	/* A fleet's title is its size, not the URLs it is collected from. */
+	if (v->nserv > 0) {
+		snprintf(fleet, sizeof(fleet), "fleet of %d%s server%s",
+		    v->nserv, v->nserv_more > 0 ? "+" : "",
+		    v->nserv == 1 && v->nserv_more == 0 ? "" : "s");
+		name = fleet;
+	}
+	len = strlen(name);
 
 	if (v->window > 0)
 		n = snprintf(tail, sizeof(tail), "  window %llds",
@@ -224,6 +233,46 @@ draw_stats(const struct view *v, int y)
 		    v->meth[i].name, (long long)v->meth[i].hits);
 	put(y + 2, 1, 0, buf);
 	return y + 3;
+}
+
+/*
+ * draw_servers -- the fleet's servers, packed on rows rows: a name, then
+ * its lag and hits of the last report, or how long it has been silent,
+ * in the alert's colour; "+N" for those that do not fit.
+ */
+static int
+draw_servers(const struct dash *d, int y, int rows)
+{
+	const struct view *v = &d->v;
+	const struct view_server *sv;
+	char buf[128];
+	int i, x = 1, row = 0, n;
+
+	if (rows == 0)
+		return y;
+	for (i = 0; i < v->nserv; i++) {
+		sv = &v->serv[i];
+		if (sv->silent > 0)
+			n = snprintf(buf, sizeof(buf), "%s SILENT %llds",
+			    sv->name, (long long)sv->silent);
+		else
+			n = snprintf(buf, sizeof(buf), "%s lag %llds %lld hits",
+			    sv->name, (long long)sv->lag, (long long)sv->hits);
+		if (x > 1 && x + n + 8 > COLS) {
+			if (++row == rows)
+				break;
+			x = 1;
+		}
+		put(y + row, x, sv->silent > 0 ? color(d, C_ALERT, A_REVERSE) |
+		    A_BOLD : 0, buf);
+		x += n + 3;
+	}
+	if (i < v->nserv || v->nserv_more > 0) {
+		snprintf(buf, sizeof(buf), "+%d%s", v->nserv - i,
+		    v->nserv_more > 0 ? "+" : "");
+		put(y + rows - 1, COLS > 8 ? COLS - 8 : 0, A_BOLD, buf);
+	}
+	return y + rows;
 }
 
 /* draw_sections -- the top sections of the latest interval, k rows */
@@ -335,14 +384,15 @@ draw_footer(const struct dash *d)
 
 /*
  * draw -- the whole screen.  Fixed rows: title, 2 of alert state, 3 of
- * stats, the sections' heading, the chart's title and axis, the footer;
+ * stats, for a fleet 1 or 2 of servers, the sections' heading, the chart's title and axis, the footer;
  * the rest goes to messages, sections and the chart's height.
  */
 static void
 draw(struct dash *d)
 {
 	const struct view *v = &d->v;
-	int spare = LINES - 10, nmsg, k, y;
+	int fleet = v->nserv == 0 ? 0 : v->nserv <= 4 ? 1 : 2;
+	int spare = LINES - 10 - fleet, nmsg, k, y;
 
 	/* Rows for the messages kept, 2 at least, a seventh at most. */
 	nmsg = v->nmsg < VIEW_NMSG ? (int)v->nmsg : VIEW_NMSG;
@@ -359,6 +409,7 @@ draw(struct dash *d)
 	draw_title(v);
 	y = draw_alert(d, 1, nmsg);
 	y = draw_stats(v, y);
+	y = draw_servers(d, y, fleet);
 	y = draw_sections(v, y, k);
 	draw_chart(d, y, LINES - 1 - y);
 	draw_footer(d);

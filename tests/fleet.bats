@@ -28,7 +28,7 @@ setup() {
 teardown() {
 	local p
 	for p in $PIDS; do
-		kill "$p" 2>/dev/null || :
+		kill -- "$p" 2>/dev/null || :	# -PID: a session's group
 	done
 	# the cluster must be whole for the next test
 	"$ROOT/scripts/nats-cluster" start "$CLUSTER" >/dev/null
@@ -89,7 +89,9 @@ same_as_union() {
 	logmerge -n 3 -l 86400 < got > merged 2> merge.err
 	[ "$(grep -c '^roll' merged)" -eq "$(cat roll? | grep -c '^roll')" ]
 	logalert -t 30 -w 30 < union > expect.alerts
-	logalert -t 30 -w 30 < merged > got.alerts
+	# but for the fleet's health, that logalert passes on
+	logalert -t 30 -w 30 < merged |
+	    awk -F'\t' '$1 != "server" && $7 !~ /^silent:/' > got.alerts
 	diff -u expect.alerts got.alerts >&2
 	grep -q '^alert' got.alerts
 	logstats -i 10 < union > expect.stats
@@ -162,4 +164,46 @@ leader() {
 	wait_for grep -q '^Traffic recovered' out
 	diff -u <(grep -E '^(High traffic|Traffic recovered)' expect) \
 	    <(grep -E '^(High traffic|Traffic recovered)' out) >&2
+}
+
+# live_shipper NAME -- a live server: its empty log followed with ticks,
+# rolled up and shipped to the stream health, in a session of its own
+# (so that it can be killed whole); its pid, the session's, in SHIP_NAME
+live_shipper() {
+	: >> "$1.log"
+	setsid sh -c 'logtail -T "$1.log" | logparse --ticks --live |
+	    logroll -s "$1" | natspub -r 3 -S health -s health.rollups "$2"' \
+	    sh "$1" "$URL" < /dev/null > /dev/null 2>> "ship-$1.err" 3>&- &
+	eval "SHIP_$1=$!"
+	PIDS="$PIDS -$!"
+}
+
+@test "live fleet health: a shipper killed raises the fleet alert silent:NAME through logalert's hook, restarted its recovery" {
+	live_shipper web1
+	live_shipper web2
+	live_shipper web3
+	cat > hook <<-'HOOK'
+	#!/bin/sh
+	echo "$HTTPMON_KIND $HTTPMON_RULE" >> hooked
+	HOOK
+	chmod +x hook
+	setsid sh -c 'natssub -d central -S health -s health.rollups -r 3 "$1" \
+	    2> sub.err | logmerge -n 3 -l 3 -r 2 2> merge.err |
+	    logalert -t 1000 -w 10 --on-alert ./hook > out 2> alert.err' \
+	    sh "$URL" < /dev/null 3>&- &
+	PIDS="$PIDS -$!"
+	# every server reported, none silent
+	wait_for grep -q $'^server\t[0-9]*\tweb3\t[0-9]*\t[0-9]*\t[0-9]*\t0$' out
+	grep -q $'^server\t[0-9]*\tweb1\t' out
+	grep -q $'^server\t[0-9]*\tweb2\t' out
+	run ! grep -q 'silent:' out
+	kill -TERM -- "-$SHIP_web3"
+	wait_for grep -q $'^alert\t.*\tServer web3 stopped sending - last data at [0-9T:-]*Z\tsilent:web3$' out
+	wait_for grep -qx 'alert silent:web3' hooked
+	run ! grep -q 'silent:web[12]' out
+	live_shipper web3
+	wait_for grep -q $'^recover\t.*\tServer web3 is sending again - data up to [0-9T:-]*Z\tsilent:web3$' out
+	wait_for grep -qx 'recover silent:web3' hooked
+	run grep -c 'silent:web[12]' out
+	assert_output 0
 }

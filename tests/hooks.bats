@@ -4,15 +4,15 @@
 
 load test_helper
 
-ALERT_REC=$'alert\t101\t3\t1.50\t1\tHigh traffic generated an alert - hits = 3, triggered at 1970-01-01T00:01:41Z'
-RECOVER_REC=$'recover\t103\t0\t0.00\t1\tTraffic recovered - hits = 0, recovered at 1970-01-01T00:01:43Z'
+ALERT_REC=$'alert\t101\t3\t1.50\t1\tHigh traffic generated an alert - hits = 3, triggered at 1970-01-01T00:01:41Z\thits'
+RECOVER_REC=$'recover\t103\t0\t0.00\t1\tTraffic recovered - hits = 0, recovered at 1970-01-01T00:01:43Z\thits'
 
 setup() {
 	T=$BATS_TEST_TMPDIR
 	# A hook that writes what it was given to $T/got.KIND, atomically.
 	cat > "$T/record-hook" <<'HOOK'
 #!/bin/sh
-{ env | grep -E '^HTTPMON_(KIND|TIME|HITS|AVG|THRESHOLD|WINDOW|MESSAGE)=' | sort; echo "stdin: $(cat)"; } > "$HOOKDIR/.tmp.$$"
+{ env | grep -E '^HTTPMON_(KIND|TIME|HITS|AVG|THRESHOLD|WINDOW|MESSAGE|RULE)=' | sort; echo "stdin: $(cat)"; } > "$HOOKDIR/.tmp.$$"
 mv "$HOOKDIR/.tmp.$$" "$HOOKDIR/got.$HTTPMON_KIND"
 HOOK
 	chmod +x "$T/record-hook"
@@ -24,12 +24,12 @@ expected() {
 	if [ "$1" = alert ]; then
 		printf '%s\n' HTTPMON_AVG=1.50 HTTPMON_HITS=3 HTTPMON_KIND=alert \
 		    'HTTPMON_MESSAGE=High traffic generated an alert - hits = 3, triggered at 1970-01-01T00:01:41Z' \
-		    HTTPMON_THRESHOLD=1 HTTPMON_TIME=101 HTTPMON_WINDOW=2 \
+		    HTTPMON_RULE=hits HTTPMON_THRESHOLD=1 HTTPMON_TIME=101 HTTPMON_WINDOW=2 \
 		    "stdin: $ALERT_REC"
 	else
 		printf '%s\n' HTTPMON_AVG=0.00 HTTPMON_HITS=0 HTTPMON_KIND=recover \
 		    'HTTPMON_MESSAGE=Traffic recovered - hits = 0, recovered at 1970-01-01T00:01:43Z' \
-		    HTTPMON_THRESHOLD=1 HTTPMON_TIME=103 HTTPMON_WINDOW=2 \
+		    HTTPMON_RULE=hits HTTPMON_THRESHOLD=1 HTTPMON_TIME=103 HTTPMON_WINDOW=2 \
 		    "stdin: $RECOVER_REC"
 	fi
 }
@@ -45,6 +45,27 @@ $RECOVER_REC"
 	wait_for test -f "$T/got.recover"
 	assert_equal "$(cat "$T/got.alert")" "$(expected alert)"
 	assert_equal "$(cat "$T/got.recover")" "$(expected recover)"
+}
+
+@test "logalert passes on a fleet alert and recovery it reads, and runs the hook for them" {
+	local a r
+	a=$'alert\t500\t0\t0\t0\tServer web3 stopped sending - last data at 1970-01-01T00:08:00Z\tsilent:web3'
+	r=$'recover\t530\t0\t0\t0\tServer web3 is sending again - data at 1970-01-01T00:08:50Z\tsilent:web3'
+	printf '%s\n' "$a" $'tick\t520' "$r" > "$T/in"
+	run --separate-stderr logalert -w 2 -t 1 --replay-hooks --on-alert "$T/record-hook" "$T/in"
+	assert_success
+	assert_output "#httpmon-records 1
+$a
+$r"
+	wait_for test -f "$T/got.alert"
+	wait_for test -f "$T/got.recover"
+	assert_equal "$(cat "$T/got.alert")" "$(printf '%s\n' HTTPMON_AVG=0 HTTPMON_HITS=0 \
+	    HTTPMON_KIND=alert \
+	    'HTTPMON_MESSAGE=Server web3 stopped sending - last data at 1970-01-01T00:08:00Z' \
+	    HTTPMON_RULE=silent:web3 HTTPMON_THRESHOLD=0 HTTPMON_TIME=500 \
+	    HTTPMON_WINDOW=2 "stdin: $a")"
+	run grep -c 'HTTPMON_RULE=silent:web3' "$T/got.recover"
+	assert_output 1
 }
 
 @test "a hook's output goes to stderr, never into the records" {
@@ -145,7 +166,7 @@ live_alerter() {
 	wait_for test -f "$T/got.alert"
 	wait_for test -f "$T/got.recover"
 	run grep -c '^HTTPMON_' "$T/got.alert"
-	assert_output 7
+	assert_output 8
 	run grep '^HTTPMON_KIND=\|^HTTPMON_WINDOW=\|^HTTPMON_THRESHOLD=' "$T/got.recover"
 	assert_output $'HTTPMON_KIND=recover\nHTTPMON_THRESHOLD=5\nHTTPMON_WINDOW=10'
 }
@@ -212,8 +233,8 @@ need_python() {
 	    "$FIXTURES/hooks/burst.in" > /dev/null 2> "$T/err"
 	wait_for sh -c '[ "$(grep -c "" "$1" 2>/dev/null)" = 2 ]' sh "$T/posts"
 	run sort "$T/posts"
-	assert_output '/hook application/json {"type":"alert","time":101,"hits":3,"avg":1.50,"threshold":1,"message":"High traffic generated an alert - hits = 3, triggered at 1970-01-01T00:01:41Z"}
-/hook application/json {"type":"recover","time":103,"hits":0,"avg":0.00,"threshold":1,"message":"Traffic recovered - hits = 0, recovered at 1970-01-01T00:01:43Z"}'
+	assert_output '/hook application/json {"type":"alert","time":101,"hits":3,"avg":1.50,"threshold":1,"message":"High traffic generated an alert - hits = 3, triggered at 1970-01-01T00:01:41Z","rule":"hits"}
+/hook application/json {"type":"recover","time":103,"hits":0,"avg":0.00,"threshold":1,"message":"Traffic recovered - hits = 0, recovered at 1970-01-01T00:01:43Z","rule":"hits"}'
 	python3 "$FIXTURES/hooks/webhookd.py" "$T/port2" "$T/posts2" 1 200 &
 	wait_for test -s "$T/port2"
 	head -n 4 "$FIXTURES/hooks/burst.in" | HTTPMON_WEBHOOK_FORMAT=text \

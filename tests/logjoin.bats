@@ -55,9 +55,9 @@ export -f slow_reader
 	printf 'hit\t102\t-\t-\t-\t-\t-\t200\t0\t-\t-\ntick\t105\n' >> in.rec
 	run -0 logalert -c -w 2 -t 0.5 in.rec
 	assert_output "$(printf '%s\n' '#httpmon-records 1' 'clock	100' \
-	    'alert	101	2	1.00	0.5	High traffic generated an alert - hits = 2, triggered at 1970-01-01T00:01:41Z' \
+	    'alert	101	2	1.00	0.5	High traffic generated an alert - hits = 2, triggered at 1970-01-01T00:01:41Z	hits' \
 	    'clock	102' \
-	    'recover	103	1	0.50	0.5	Traffic recovered - hits = 1, recovered at 1970-01-01T00:01:43Z' \
+	    'recover	103	1	0.50	0.5	Traffic recovered - hits = 1, recovered at 1970-01-01T00:01:43Z	hits' \
 	    'clock	105')"
 	# the blocks of the end of input come after the last clock
 	run -0 sh -c 'logstats -c -i 2 in.rec | cut -f 1,2'

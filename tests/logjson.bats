@@ -32,6 +32,7 @@ roll number number
 rollhost number number
 rolltick number number
 rollbad number number
+server number number
 OUT
 }
 
@@ -100,13 +101,13 @@ OUT
 }
 
 @test "comments are dropped; bad records are reported and skipped, good ones kept" {
-	run --separate-stderr sh -c "printf '#httpmon-records 1\nnope\t1\ntick\t5\nhit\t1\ntick\tx\nalert\t1\t2\t0.1.2\t1\tm\ntick\t6\n' | logjson"
+	run --separate-stderr sh -c "printf '#httpmon-records 1\nnope\t1\ntick\t5\nhit\t1\ntick\tx\nalert\t1\t2\t0.1.2\t1\tm\thits\ntick\t6\n' | logjson"
 	assert_success
 	assert_output $'{"type":"tick","time":5}\n{"type":"tick","time":6}'
 	assert_equal "$stderr" "logjson: stdin:2: unknown record type: nope
 logjson: stdin:4: hit: 2 fields, not 11: hit\\t1
 logjson: stdin:5: tick: time is not a number: tick\\tx
-logjson: stdin:6: alert: avg is not a number: alert\\t1\\t2\\t0.1.2\\t1\\tm
+logjson: stdin:6: alert: avg is not a number: alert\\t1\\t2\\t0.1.2\\t1\\tm\\thits
 logjson: stdin: 4 bad records"
 }
 

@@ -29,13 +29,24 @@ arrive() {
 	    cut -f3-
 }
 
+# merge ARGS -- logmerge ARGS, its output but for the fleet's health
+# (server records, silent:NAME alerts and recoveries); its status
+merge() {
+	local rc=0
+	logmerge "$@" > "$BATS_TEST_TMPDIR/merged" || rc=$?
+	awk -F'\t' '$1 != "server" && $7 !~ /^silent:/' "$BATS_TEST_TMPDIR/merged"
+	return "$rc"
+}
+
 # same_as_union FILE PROG ARGS -- PROG on the merge of FILE and on the
-# union of the raw logs give the same output.
+# union of the raw logs give the same output (but for the fleet's health:
+# server records and silent:NAME alerts, that logalert passes on).
 same_as_union() {
 	local file=$1
 	shift
 	"$@" < union > expect.out 2>/dev/null
-	logmerge -n 3 $MERGE_OPTS < "$file" 2>/dev/null | "$@" > got.out 2>/dev/null
+	logmerge -n 3 $MERGE_OPTS < "$file" 2>/dev/null | "$@" 2>/dev/null |
+	    awk -F'\t' '$1 != "server" && $7 !~ /^silent:/' > got.out
 	diff -u expect.out got.out >&2
 }
 
@@ -128,23 +139,23 @@ same_as_union() {
 
 @test "without -n, a source seen after the clock passed its second is late; -n waits for it" {
 	printf 'roll\t100\ta\t0\t/\tGET\t200\t5\t0\nroll\t105\ta\t1\t/\tGET\t200\t5\t0\nroll\t101\tb\t0\t/\tGET\t200\t7\t0\nroll\t106\tb\t1\t/\tGET\t200\t1\t0\n' > in
-	run --separate-stderr logmerge -l 10 in
+	run --separate-stderr merge -l 10 in
 	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\ntick\t100\nroll\t105\ta\t1\t/\tGET\t200\t5\t0\ntick\t105\nroll\t101\tb\t0\t/\tGET\t200\t7\t0\nroll\t106\tb\t1\t/\tGET\t200\t1\t0\ntick\t106')"
 	[[ "$stderr" == *"1 record came after the clock had passed their second"* ]]
-	run logmerge -l 10 -n 2 in
+	run merge -l 10 -n 2 in
 	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\nroll\t101\tb\t0\t/\tGET\t200\t7\t0\ntick\t101\nroll\t105\ta\t1\t/\tGET\t200\t5\t0\ntick\t105\nroll\t106\tb\t1\t/\tGET\t200\t1\t0\ntick\t106')"
 }
 
 @test "a duplicate is dropped by (source, seq); a rolltick moves the clock and is not written" {
 	printf 'roll\t100\ta\t0\t/\tGET\t200\t5\t0\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\nrolltick\t103\ta\t1\nroll\t100\tb\t0\t/\tGET\t200\t5\t0\n' > in
-	run --separate-stderr logmerge in
+	run --separate-stderr merge in
 	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\ntick\t100\ntick\t103\nroll\t100\tb\t0\t/\tGET\t200\t5\t0')"
 	[[ "$stderr" == *"1 duplicate record dropped"* ]]
 }
 
 @test "a gap in a source's sequence is given up after L seconds, and said" {
 	printf 'roll\t100\ta\t0\t/\tGET\t200\t5\t0\nroll\t101\ta\t2\t/\tGET\t200\t5\t0\nroll\t112\ta\t3\t/\tGET\t200\t5\t0\n' > in
-	run --separate-stderr logmerge -l 10 in
+	run --separate-stderr merge -l 10 in
 	assert_output "$(printf '#httpmon-records 1\nroll\t100\ta\t0\t/\tGET\t200\t5\t0\ntick\t100\nroll\t101\ta\t2\t/\tGET\t200\t5\t0\nroll\t112\ta\t3\t/\tGET\t200\t5\t0\ntick\t112')"
 	[[ "$stderr" == *"a: records 1 to 1 missing for 10 s, going on without them"* ]]
 }
@@ -159,7 +170,7 @@ same_as_union() {
 @test "-h, -V and bad options" {
 	run logmerge -h
 	assert_success
-	assert_output --partial "usage: logmerge [-hV] [-l secs] [-n sources] [file ...]"
+	assert_output --partial "usage: logmerge [-hV] [-l secs] [-n sources] [-r secs] [file ...]"
 	run logmerge -V
 	assert_output "logmerge 0.1.0"
 	run logmerge -l -1
@@ -202,7 +213,7 @@ two_sources() {
 
 @test "a source's jump that its next records confirm moves the fleet clock" {
 	printf 'roll\t1000\ta\t0\t/\tGET\t200\t5\t0\nroll\t9000\ta\t1\t/\tGET\t200\t5\t0\nroll\t9001\ta\t2\t/\tGET\t200\t5\t0\nroll\t9002\ta\t3\t/\tGET\t200\t5\t0\n' > in
-	run --separate-stderr logmerge in
+	run --separate-stderr merge in
 	assert_success
 	assert_output "$(printf '#httpmon-records 1\nroll\t1000\ta\t0\t/\tGET\t200\t5\t0\ntick\t1000\nroll\t9000\ta\t1\t/\tGET\t200\t5\t0\ntick\t9000\nroll\t9001\ta\t2\t/\tGET\t200\t5\t0\ntick\t9001\nroll\t9002\ta\t3\t/\tGET\t200\t5\t0\ntick\t9002')"
 	[ -z "$stderr" ]
@@ -232,4 +243,65 @@ two_sources() {
 	[[ "$stderr" == *'ev\x1b[31mil\x07: sequence jumped'* ]]
 	[[ "$stderr" != *$'\x1b'* ]]
 	[[ "$stderr" != *$'\a'* ]]
+}
+
+# ticking SOURCE FROM TO [SEQ] -- a rolltick a second of SOURCE, FROM to TO
+ticking() {
+	local t seq=${4:-0}
+	for ((t = $2; t <= $3; t++)); do
+		printf 'rolltick\t%d\t%s\t%d\n' "$t" "$1" $((seq++))
+	done
+}
+
+@test "a source silent for longer than -l raises an alert silent:NAME on the fleet clock, and its recovery when it sends again" {
+	{
+		printf 'roll\t100\tb\t0\t/\tGET\t200\t7\t0\n'
+		ticking a 100 124
+		printf 'roll\t125\tb\t1\t/\tGET\t200\t3\t0\n'
+		ticking a 125 130 25
+	} > in
+	# b's last data: 100; a's ticks move FRONT; 106 - 100 > 5
+	run --separate-stderr logmerge -l 5 -r 10 in
+	assert_success
+	assert_line $'alert\t106\t0\t0\t0\tServer b stopped sending - last data at 1970-01-01T00:01:40Z\tsilent:b'
+	assert_line $'server\t106\tb\t100\t6\t0\t6'
+	assert_line $'recover\t125\t0\t0\t0\tServer b is sending again - data up to 1970-01-01T00:02:05Z\tsilent:b'
+	assert_line $'server\t125\tb\t125\t0\t3\t0'
+	assert_line $'server\t120\tb\t100\t20\t0\t20'
+	run grep -c 'silent:b' <<<"$output"
+	assert_output 2
+}
+
+@test "server records: each source's LATEST, lag, hits and silence, when the clock crosses a multiple of -r" {
+	{
+		printf 'roll\t100\ta\t0\t/\tGET\t200\t4\t0\nroll\t100\tb\t0\t/\tGET\t200\t2\t0\n'
+		printf 'roll\t101\ta\t1\t/\tGET\t200\t5\t0\n'
+		printf 'roll\t103\ta\t2\t/\tGET\t200\t1\t0\nroll\t103\tb\t1\t/\tGET\t200\t1\t0\n'
+	} > in
+	run --separate-stderr logmerge -n 2 -l 10 -r 2 in
+	assert_success
+	run grep '^server' <<<"$output"
+	# the clock: 90 (a alone: FRONT - L), 100 (both seen), then 103;
+	# a's 101 was taken by then
+	assert_output "$(printf 'server\t90\ta\t100\t0\t4\t0\nserver\t100\ta\t100\t0\t0\t0\nserver\t100\tb\t100\t0\t2\t0\nserver\t103\ta\t103\t0\t6\t0\nserver\t103\tb\t103\t0\t1\t0')"
+}
+
+@test "a whole fleet gone silent is noticed on the wall clock while the input waits, and each server recovers when it sends" {
+	mkfifo fifo
+	logmerge -l 1 < fifo > out 2> err 3>&- &
+	local pid=$! now
+	exec 5> fifo
+	now=$(date +%s)
+	paste -d '\n' <(ticking a $((now - 2)) "$now") \
+	    <(ticking b $((now - 2)) "$now") >&5
+	wait_for grep -q $'\tsilent:a$' out
+	wait_for grep -q $'\tsilent:b$' out
+	grep -q $'^alert\t.*Server a stopped sending - last data at ' out
+	now=$(date +%s)
+	ticking a "$now" "$now" 3 >&5
+	wait_for grep -q $'^recover\t.*\tsilent:a$' out
+	exec 5>&-
+	wait "$pid"
+	run grep -c $'^recover\t' out
+	assert_output 1
 }

@@ -41,7 +41,7 @@ load test_helper
 }
 
 @test "a malformed record is skipped and named with its line number" {
-	run --separate-stderr sh -c 'printf "stats\t20\t10\nwhat\nalert\t1\t2\t3\t4\thello\n" | logshow'
+	run --separate-stderr sh -c 'printf "stats\t20\t10\nwhat\nalert\t1\t2\t3\t4\thello\thits\n" | logshow'
 	assert_success
 	assert_output "hello"
 	[ "$stderr" = "$(printf '%s\n' \

@@ -200,7 +200,7 @@ job_pgid() {
 			printf 'window\t%s\t%s\t%s\t2\t%s\n' "$t" $(( (t - 1000) * 3 )) \
 			    "$(printf '%d.%02d' $(( (t - 1000) * 3 / 10 )) $(( (t - 1000) * 3 % 10 * 10 )))" 3
 		done
-		printf 'alert\t1007\t21\t2.10\t2\tHigh traffic generated an alert - hits = 21, triggered at 1970-01-01T00:16:47Z\n'
+		printf 'alert\t1007\t21\t2.10\t2\tHigh traffic generated an alert - hits = 21, triggered at 1970-01-01T00:16:47Z\thits\n'
 		printf 'stats\t1010\t10\t30\t3.00\t3072\t30\t3072\t25\t2\t2\t1\t0\t4\t1\t2\t0\t0\t0\n'
 		printf 'section\t1010\t1\t/api\t20\t2048\t2\t1\n'
 		printf 'section\t1010\t2\t/pages\t10\t1024\t0\t0\n'
@@ -277,6 +277,27 @@ job_pgid() {
 	assert_output "exit 0"
 }
 
+@test "logview alone, a fleet: the title says fleet of N servers, a panel shows each server, a silent one and its fleet alert" {
+	{
+		printf '#httpmon-records 1\n'
+		printf 'server\t1010\tweb1\t1010\t0\t120\t0\n'
+		printf 'server\t1010\tweb2\t1009\t1\t95\t0\n'
+		printf 'server\t1010\tweb3\t1010\t0\t80\t0\n'
+		printf 'alert\t1021\t0\t0\t0\tServer web3 stopped sending - last data at 1970-01-01T00:16:50Z\tsilent:web3\n'
+		printf 'server\t1021\tweb3\t1010\t11\t0\t11\n'
+	} > "$BATS_TEST_TMPDIR/records"
+	start 100 24 "logview -l nats://a:4222,nats://b:4222,nats://c:4222 -w 10 records"
+	wait_screen 'end of input'
+	run screen
+	assert_line --regexp '^ httpmon: fleet of 3 servers  window 10s'
+	refute_output --partial 'nats://'
+	assert_line --regexp '^ web1 lag 0s 120 hits   web2 lag 1s 95 hits   web3 SILENT 11s$'
+	assert_line ' Server web3 stopped sending - last data at 1970-01-01T00:16:50Z'
+	# a fleet alert is no threshold alert: the state stays OK
+	assert_line --regexp '^ +OK +window'
+	refute_output --partial 'malformed'
+}
+
 @test "logview alone: huge numbers are range-checked, never overflow: 2^58 hits is a malformed record, not SIGFPE" {
 	{
 		printf '#httpmon-records 1\n'
@@ -286,7 +307,7 @@ job_pgid() {
 		# 2^58 hits in a second (one roll record on the fleet subject)
 		printf 'window\t1003\t5\t0.50\t1\t288230376151711744\n'
 		printf 'second\t1002\t288230376151711744\n'
-		printf 'alert\t1003\t288230376151711744\t1.00\t1\tx\n'
+		printf 'alert\t1003\t288230376151711744\t1.00\t1\tx\thits\n'
 		printf 'stats\t1010\t10\t1\t0.10\t1\t1\t1\t1\t0\t0\t0\t0\t1\t0\t9223372036854775807\t0\t0\t0\n'
 		# a time past 9999, an interval that starts before 1970
 		printf 'window\t253402300801\t5\t0.50\t1\t2\n'

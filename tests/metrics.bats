@@ -93,6 +93,33 @@ sample() {
 	assert_output 30
 }
 
+@test "a fleet: one series per server for its latest second, lag, hits and silence; a silent:NAME alert counts apart" {
+	{
+		printf 'server\t1010\tweb1\t1010\t0\t120\t0\n'
+		printf 'server\t1010\tweb\\xff3\t1010\t0\t80\t0\n'
+		printf 'alert\t1021\t0\t0\t0\tServer web1 stopped sending - last data at 1970-01-01T00:16:50Z\tsilent:web1\n'
+		printf 'server\t1021\tweb1\t1010\t11\t0\t11\n'
+	} > "$T/in"
+	run --separate-stderr logmetrics -o "$T/m.prom" "$T/in"
+	assert_success
+	[ -z "$stderr" ]
+	valid "$T/m.prom"
+	run sample "$T/m.prom" httpmon_fleet_servers
+	assert_output 2
+	run sample "$T/m.prom" 'httpmon_server_silent_seconds{server="web1"}'
+	assert_output 11
+	run sample "$T/m.prom" 'httpmon_server_lag_seconds{server="web1"}'
+	assert_output 11
+	run sample "$T/m.prom" 'httpmon_server_hits{server="web\xff3"}'
+	assert_output 80
+	run sample "$T/m.prom" httpmon_fleet_alerts_total
+	assert_output 1
+	run sample "$T/m.prom" httpmon_alerts_total
+	assert_output 0
+	run sample "$T/m.prom" httpmon_alert
+	assert_output 0
+}
+
 @test "-m caps the sections with a series of their own; the others count in (other)" {
 	logmetrics -m 1 -o "$T/m.prom" < "$M/replay.in" > /dev/null
 	valid "$T/m.prom"
