@@ -100,6 +100,8 @@ spill(struct spool *sp, const char *s, size_t n)
 void
 spool_put(struct spool *sp, const char *s, size_t n)
 {
+	if (n == 0)
+		return;		/* (buf may still be NULL: not for memcpy) */
 	if (sp->wr == sp->rd && sp->len + n <= sp->max) {
 		if (sp->start + sp->len + n > sp->cap)
 			reserve(sp, n);
@@ -148,7 +150,9 @@ spool_line(struct spool *sp, char **line, size_t *len)
 	size_t seen = 0;
 
 	for (;;) {
-		nl = memchr(sp->buf + sp->start + seen, '\n', sp->len - seen);
+		/* Nothing held yet: buf may still be NULL, not for memchr. */
+		nl = sp->len > seen ? memchr(sp->buf + sp->start + seen, '\n',
+		    sp->len - seen) : NULL;
 		if (nl != NULL) {
 			*line = sp->buf + sp->start;
 			*len = (size_t)(nl + 1 - *line);

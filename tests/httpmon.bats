@@ -355,13 +355,19 @@ same_records() {
 # default_log SETUP ARGS... -- httpmon.sh ARGS on its default log,
 # /tmp/access.log, in a mount namespace of its own with a fresh /tmp
 # where SETUP (sh) made the log; its status, and its messages in $stderr
-# (through a file: see to_files)
+# (through a file: see to_files).  The programs are bound under /mnt
+# first: the checkout itself may live in /tmp, which the fresh one hides.
 default_log() {
 	local setup=$1
 	shift
 	run to_files timeout -k 2 30 unshare -m sh -c '
 	    set -e
+	    mount -t tmpfs none /mnt
+	    mkdir /mnt/bin /mnt/root
+	    mount --bind "$BIN" /mnt/bin
+	    mount --bind "$ROOT/bin" /mnt/root
 	    mount -t tmpfs none /tmp
+	    PATH=/mnt/bin:/mnt/root:$PATH
 	    cd /tmp
 	    eval "$1"
 	    shift
