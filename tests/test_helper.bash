@@ -13,6 +13,7 @@ export ROOT BIN FIXTURES PATH
 # Sanitizers: fail loudly on the first error, no leak noise from exit paths.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp}"
 
 # fixture_out PROG FIXTURE_DIR NAME [ARGS...] -- run PROG on DIR/NAME.in and
 # compare its stdout with DIR/NAME.out exactly.
