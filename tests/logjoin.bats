@@ -186,6 +186,18 @@ write_live() {
 	    }' "$@"
 }
 
+# group_leader_child PID -- the child of PID that leads a process group
+group_leader_child() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		if [ "$(ps -o pgid= -p "$p" | tr -d ' ')" = "$p" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 @test "httpmon.sh: a renderer stopped (SIGSTOP) holds up neither the hook nor the metrics; it catches up" {
 	cd "$BATS_TEST_TMPDIR"
 	local mon job viewer st=0
@@ -194,8 +206,11 @@ write_live() {
 	TMPDIR=$PWD/tmp httpmon.sh --plain -w 10 -t 300 -i 1 -n 100 \
 	    --metrics m.prom --on-alert 'touch fired' access.log > out 2> err 3>&- &
 	mon=$!
+	# the stages' job: the driver's child that leads its own process
+	# group (the driver's other children, logguard among them, do not)
 	wait_for sh -c "pgrep -P $mon > /dev/null"
-	job=$(pgrep -P "$mon" | head -1)
+	wait_for group_leader_child "$mon"
+	job=$(group_leader_child "$mon")
 	wait_for sh -c "pgrep -g $job -x logshow > /dev/null"
 	viewer=$(pgrep -g "$job" -x logshow)
 	wait_for sh -c "pgrep -g $job -x logjoin > /dev/null"

@@ -101,7 +101,7 @@ same_wide() {
 	same_wide logalert -w 10 -t 50 roll.rec
 	same_wide logstats hits.rec
 	same_wide logstats roll.rec
-	same_wide logroll -s web1 hits.rec
+	same_wide logroll -s web1 -S 0 hits.rec	# -S: both runs number alike
 	same_wide logmerge -l 10 roll.rec
 	same_wide logshow shown.rec
 	same_wide logjson hits.rec
