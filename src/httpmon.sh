@@ -506,6 +506,11 @@ run_dashboard() {
 	viewer=$!
 	wait "$viewer"
 	st=$?
+	# The view has ended and the stop below is bounded: a signal now (the
+	# Ctrl-C that ended logview reaches the driver too) must not start
+	# stop_all in the middle of it, whose waits would then wait on
+	# children this one has already reaped.
+	trap '' INT TERM HUP
 	viewer=
 	drain_view
 	stop_job
