@@ -334,22 +334,23 @@ pass_on(struct alerter *a, struct record *r, char *line, size_t len,
 		    r->field[ALERT_HITS], r->len[ALERT_HITS]);
 		return;
 	}
+	/*
+	 * Hooks and syslog first, as for logalert's own (emit): an output
+	 * that blocks must not hold up a fleet alert.  They get the fields
+	 * as they came, escaped: a server's name may hold any byte, its
+	 * escaped form none to fear.
+	 */
+	if (r->type != REC_SERVER)
+		notify_event(&a->notify, &(struct alert_event){
+		    r->type == REC_ALERT ? "alert" : "recover", t,
+		    (uint64_t)hits, r->field[ALERT_AVG],
+		    r->field[ALERT_THRESHOLD], a->window,
+		    r->field[ALERT_MESSAGE], r->field[ALERT_RULE] });
 	rec_unsplit(line, len);
 	out_write(&a->out, line, len);
 	out_end(&a->out);
-	if (r->type == REC_SERVER)
-		return;
-	out_flush(&a->out);
-	/*
-	 * The hook and syslog get the fields as they came, escaped: a
-	 * server's name may hold any byte, its escaped form none to fear.
-	 */
-	rec_split(line, len, r);
-	notify_event(&a->notify, &(struct alert_event){ r->type == REC_ALERT ?
-	    "alert" : "recover", t, (uint64_t)hits, r->field[ALERT_AVG],
-	    r->field[ALERT_THRESHOLD], a->window, r->field[ALERT_MESSAGE],
-	    r->field[ALERT_RULE] });
-	rec_unsplit(line, len);
+	if (r->type != REC_SERVER)
+		out_flush(&a->out);
 }
 
 /* handle_line -- one input line: a hit or tick moves the window */
