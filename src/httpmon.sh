@@ -320,12 +320,14 @@ cleanup() {
 # killed (SIGKILL) and cannot stop the stages, it ends them and removes
 # the private folder
 start_guard() {
-	logguard -g "$job" "$$" "$workdir" < /dev/null > /dev/null &
-	guard=$!
+	guard=$(logguard -g "$job" "$$" "$workdir" < /dev/null > /dev/null &
+	    echo $!)
 }
-
+# It is started from a command substitution, so it is no child of the
+# driver: no wait of the driver's (a wait -n whose jobs were reaped waits
+# for any child) can wait for it.
 stop_guard() {
-	[ -n "$guard" ] && kill "$guard" 2>/dev/null && wait "$guard" 2>/dev/null
+	[ -z "$guard" ] || kill "$guard" 2>/dev/null
 	guard=
 	return 0
 }
